@@ -1,0 +1,260 @@
+import type { Logger } from 'pino';
+import type { AgentMetrics } from './agentMetrics.js';
+import type { Config } from './config.js';
+import { decodePodList } from './core/decodePodList.js';
+import { PodTracker, type TrackerNotice } from './core/podTracker.js';
+import { selectPods } from './core/selectPods.js';
+import type { HashFn, SpanData } from './core/spanData.js';
+import type { Time } from './core/time.js';
+import type { ExportTarget } from './export/spanExportQueue.js';
+import { SpanExportQueue } from './export/spanExportQueue.js';
+import { KubeletClient, KubeletError } from './kubelet/kubeletClient.js';
+import { PollLoop, type PollOutcome } from './pollLoop.js';
+
+export interface AgentDeps {
+  readonly logger: Logger;
+  readonly metrics: AgentMetrics;
+  /** Wall-clock time of a poll. */
+  readonly now: () => Time;
+  /** Hex digest for deterministic span ids. */
+  readonly hash: HashFn;
+  /** Where spans go: the OTLP/gRPC exporter in production. */
+  readonly target: ExportTarget;
+  /** Turns core spans into SDK spans for the target. */
+  readonly convert: ConstructorParameters<typeof SpanExportQueue>[0]['convert'];
+}
+
+/** Malformed-pod warnings remembered, so each pod is reported once (bounded). */
+const MAX_REMEMBERED_MALFORMED = 1000;
+/** Repeated failures of the same kind are logged at most this often (ms). */
+const FAILURE_LOG_INTERVAL_MS = 60_000;
+
+/**
+ * The imperative shell around the pure core: polls the kubelet, decodes and selects pods, feeds
+ * the tracker and hands finished spans to the export queue. Knows nothing of `process`.
+ */
+export class Agent {
+  readonly #config: Config;
+  readonly #deps: AgentDeps;
+  readonly #client: KubeletClient;
+  readonly #tracker: PodTracker;
+  readonly #queue: SpanExportQueue;
+  readonly #loop: PollLoop;
+  readonly #malformedSeen = new Set<string>();
+  #lastFailure: { kind: string; loggedAt: number; suppressed: number } | undefined;
+  #lastExportFailureLog = 0;
+  #lastTick = 0;
+  #everSucceeded = false;
+
+  constructor(config: Config, deps: AgentDeps) {
+    this.#config = config;
+    this.#deps = deps;
+    this.#client = new KubeletClient({
+      baseUrl: config.kubelet.url,
+      tokenFile: config.kubelet.tokenFile,
+      caFile: config.kubelet.caFile,
+      insecureTls: config.kubelet.insecureTls,
+      timeoutMs: config.kubelet.timeoutMs,
+      maxBodyBytes: config.kubelet.maxBodyBytes,
+    });
+    this.#tracker = new PodTracker({
+      nodeName: config.nodeName,
+      envNames: config.traceContextEnv,
+      hash: deps.hash,
+    });
+    this.#queue = new SpanExportQueue({
+      target: deps.target,
+      convert: deps.convert,
+      maxBatchSize: config.export.maxBatchSize,
+      scheduleDelayMs: config.export.scheduleDelayMs,
+      maxPending: config.export.maxPendingSpans,
+      onBatchSettled: (batch, outcome) => this.#batchSettled(batch, outcome),
+      onDrop: (count, reason) => {
+        deps.metrics.spansDropped.inc({ reason }, count);
+        deps.logger.warn({ dropped: count, reason }, 'export queue full: oldest spans dropped');
+      },
+    });
+    this.#loop = new PollLoop({
+      poll: (signal) => this.#poll(signal),
+      intervalMs: () => config.pollIntervalMs,
+      onTick: () => {
+        this.#lastTick = Date.now();
+      },
+    });
+  }
+
+  start(): void {
+    this.#loop.start();
+  }
+
+  /** Stops polling, then flushes pending spans within `budgetMs`. */
+  async stop(budgetMs: number): Promise<{ delivered: number; undelivered: number }> {
+    const deadline = Date.now() + budgetMs;
+    await this.#loop.stop();
+    const result = await this.#queue.shutdown(Math.max(0, deadline - Date.now()));
+    this.#client.close();
+    return result;
+  }
+
+  /** Time of the last poll start (epoch ms; 0 before the first). */
+  get lastTick(): number {
+    return this.#lastTick;
+  }
+
+  /** A kubelet poll has succeeded at least once. */
+  get ready(): boolean {
+    return this.#everSucceeded;
+  }
+
+  get pendingSpans(): number {
+    return this.#queue.pending;
+  }
+
+  async #poll(signal: AbortSignal): Promise<PollOutcome> {
+    const { metrics, logger } = this.#deps;
+    const endTimer = metrics.pollDuration.startTimer();
+    try {
+      let body: Buffer;
+      try {
+        body = await this.#client.fetchPods(signal);
+      } catch (error) {
+        // Aborted by stop(): not a kubelet failure, and nothing to count.
+        if (signal.aborted) return 'failed';
+        return this.#failed(error instanceof KubeletError ? error.kind : 'unexpected', error);
+      }
+      const polledAt = this.#deps.now();
+      let json: unknown;
+      try {
+        json = JSON.parse(body.toString('utf8'));
+      } catch (error) {
+        return this.#failed('malformed', error);
+      }
+      const decoded = decodePodList(json, { envNames: this.#config.traceContextEnv });
+      if (!decoded.ok) return this.#failed('malformed', new Error(decoded.error));
+      for (const bad of decoded.malformed) {
+        metrics.malformedPods.inc();
+        const id = `${bad.namespace ?? '?'}/${bad.name ?? `#${bad.index}`}`;
+        if (this.#malformedSeen.has(id)) continue;
+        if (this.#malformedSeen.size >= MAX_REMEMBERED_MALFORMED) this.#malformedSeen.clear();
+        this.#malformedSeen.add(id);
+        logger.warn({ pod: id, error: bad.error }, 'skipping malformed pod in kubelet response');
+      }
+      const selected = selectPods(
+        decoded.pods,
+        this.#config.podSelector,
+        this.#config.podNamespaces,
+      );
+      const { spans, notices } = this.#tracker.observe(selected, polledAt);
+      for (const notice of notices) this.#notice(notice);
+      if (spans.length > 0) {
+        metrics.spansBuilt.inc(spans.length);
+        this.#queue.enqueue(spans);
+      }
+      metrics.podsTracked.set(this.#tracker.trackedPods);
+      metrics.podsTraced.set(this.#tracker.tracedPods);
+      metrics.pendingSpans.set(this.#queue.pending);
+      metrics.polls.inc({ outcome: 'ok' });
+      metrics.lastSuccessfulPoll.set(Date.now() / 1000);
+      if (this.#lastFailure) {
+        logger.info(
+          { previousErrorKind: this.#lastFailure.kind },
+          'kubelet poll succeeded again after failures',
+        );
+        this.#lastFailure = undefined;
+      }
+      if (!this.#everSucceeded) {
+        this.#everSucceeded = true;
+        logger.info(
+          { pods: decoded.pods.length, selected: selected.length },
+          'first kubelet poll succeeded',
+        );
+      }
+      return 'ok';
+    } finally {
+      endTimer();
+    }
+  }
+
+  #failed(kind: string, error: unknown): PollOutcome {
+    const { metrics, logger } = this.#deps;
+    metrics.polls.inc({ outcome: 'failed' });
+    metrics.kubeletErrors.inc({ kind });
+    const now = Date.now();
+    const last = this.#lastFailure;
+    if (last && last.kind === kind && now - last.loggedAt < FAILURE_LOG_INTERVAL_MS) {
+      last.suppressed++;
+      return 'failed';
+    }
+    const hint = error instanceof KubeletError ? error.hint : undefined;
+    logger.warn(
+      {
+        kind,
+        error: error instanceof Error ? error.message : String(error),
+        ...(hint ? { hint } : {}),
+        consecutiveFailures: this.#loop.consecutiveFailures + 1,
+        ...(last?.suppressed ? { suppressedSinceLastLog: last.suppressed } : {}),
+      },
+      'kubelet poll failed; pod state kept as it was',
+    );
+    this.#lastFailure = { kind, loggedAt: now, suppressed: 0 };
+    return 'failed';
+  }
+
+  #notice(notice: TrackerNotice): void {
+    const { logger, metrics } = this.#deps;
+    const pod = `${notice.pod.namespace}/${notice.pod.name}`;
+    switch (notice.kind) {
+      case 'podTracked':
+        logger.info(
+          { pod, uid: notice.pod.uid, traceId: notice.traceId, env: notice.envName },
+          'tracing pod',
+        );
+        break;
+      case 'invalidContext':
+        metrics.contextProblems.inc({ kind: 'invalid' });
+        logger.warn(
+          { pod, container: notice.container, env: notice.envName, error: notice.error },
+          'invalid trace context: no spans for this pod',
+        );
+        break;
+      case 'notSampled':
+        metrics.contextProblems.inc({ kind: 'not_sampled' });
+        logger.debug({ pod, traceId: notice.traceId }, 'trace context not sampled: no spans');
+        break;
+      case 'noContext':
+        metrics.contextProblems.inc({ kind: 'none' });
+        logger.debug(
+          { pod, unresolvableEnv: notice.unresolvable },
+          'selected pod carries no trace context',
+        );
+        break;
+      case 'podGone':
+        logger.debug({ pod, traced: notice.traced }, 'pod left the kubelet list');
+        break;
+      case 'duplicateUid':
+        logger.warn({ pod, uid: notice.pod.uid }, 'kubelet listed the same pod uid twice');
+        break;
+    }
+  }
+
+  #batchSettled(
+    batch: readonly SpanData[],
+    outcome: { ok: true } | { ok: false; error: Error },
+  ): void {
+    const { metrics, logger } = this.#deps;
+    metrics.pendingSpans.set(this.#queue.pending);
+    if (outcome.ok) {
+      metrics.spansExported.inc(batch.length);
+      metrics.exportBatches.inc({ outcome: 'ok' });
+      logger.debug({ spans: batch.length }, 'export batch acknowledged');
+      return;
+    }
+    metrics.spansFailed.inc(batch.length);
+    metrics.exportBatches.inc({ outcome: 'failed' });
+    const now = Date.now();
+    if (now - this.#lastExportFailureLog >= 10_000) {
+      this.#lastExportFailureLog = now;
+      logger.warn({ spans: batch.length, error: outcome.error.message }, 'span export failed');
+    }
+  }
+}

@@ -1,0 +1,114 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Prefix of every metric the agent exposes. */
+export const METRIC_PREFIX = 'kubelet_span_exporter_';
+
+/**
+ * The agent's Prometheus metrics, on a registry of their own (no default process metrics are
+ * mixed in unless asked for). Names follow Prometheus conventions: `_total` counters, base units.
+ */
+export class AgentMetrics {
+  readonly registry = new Registry();
+  readonly polls: Counter<'outcome'>;
+  readonly pollDuration: Histogram;
+  readonly kubeletErrors: Counter<'kind'>;
+  readonly lastSuccessfulPoll: Gauge;
+  readonly malformedPods: Counter;
+  readonly podsTracked: Gauge;
+  readonly podsTraced: Gauge;
+  readonly contextProblems: Counter<'kind'>;
+  readonly spansBuilt: Counter;
+  readonly spansExported: Counter;
+  readonly spansFailed: Counter;
+  readonly spansDropped: Counter<'reason'>;
+  readonly pendingSpans: Gauge;
+  readonly exportBatches: Counter<'outcome'>;
+
+  constructor(build: { version: string; nodeVersion: string }) {
+    const registers = [this.registry];
+    const p = METRIC_PREFIX;
+    this.polls = new Counter({
+      name: `${p}polls_total`,
+      help: 'Kubelet polls by outcome (ok: the pod list was used; failed: request or body rejected).',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.pollDuration = new Histogram({
+      name: `${p}poll_duration_seconds`,
+      help: 'Duration of one poll: kubelet request, decoding and span building.',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.kubeletErrors = new Counter({
+      name: `${p}kubelet_errors_total`,
+      help: 'Failed kubelet polls by kind (timeout, connection, tls, unauthorized, forbidden, http, tooLarge, truncated, token, ca, malformed).',
+      labelNames: ['kind'],
+      registers,
+    });
+    this.lastSuccessfulPoll = new Gauge({
+      name: `${p}last_successful_poll_timestamp_seconds`,
+      help: 'Unix time of the last poll whose pod list was used.',
+      registers,
+    });
+    this.malformedPods = new Counter({
+      name: `${p}malformed_pods_total`,
+      help: 'Pods skipped because their JSON had missing or wrongly typed fields.',
+      registers,
+    });
+    this.podsTracked = new Gauge({
+      name: `${p}pods_tracked`,
+      help: 'Selected pods the agent currently tracks (with or without a trace context).',
+      registers,
+    });
+    this.podsTraced = new Gauge({
+      name: `${p}pods_traced`,
+      help: 'Tracked pods with a valid, sampled trace context.',
+      registers,
+    });
+    this.contextProblems = new Counter({
+      name: `${p}trace_context_problems_total`,
+      help: 'Selected pods without usable trace context, by kind (none, invalid, not_sampled).',
+      labelNames: ['kind'],
+      registers,
+    });
+    this.spansBuilt = new Counter({
+      name: `${p}spans_built_total`,
+      help: 'Spans built from kubelet observations.',
+      registers,
+    });
+    this.spansExported = new Counter({
+      name: `${p}spans_exported_total`,
+      help: 'Spans the collector acknowledged.',
+      registers,
+    });
+    this.spansFailed = new Counter({
+      name: `${p}spans_failed_total`,
+      help: 'Spans in export batches the collector rejected or that failed.',
+      registers,
+    });
+    this.spansDropped = new Counter({
+      name: `${p}spans_dropped_total`,
+      help: 'Spans dropped without export, by reason.',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.pendingSpans = new Gauge({
+      name: `${p}pending_spans`,
+      help: 'Spans waiting for export or in flight.',
+      registers,
+    });
+    this.exportBatches = new Counter({
+      name: `${p}export_batches_total`,
+      help: 'Export requests by outcome.',
+      labelNames: ['outcome'],
+      registers,
+    });
+    const info = new Gauge({
+      name: `${p}build_info`,
+      help: 'Always 1; labels carry the agent and Node.js versions.',
+      labelNames: ['version', 'nodejs_version'],
+      registers,
+    });
+    info.set({ version: build.version, nodejs_version: build.nodeVersion }, 1);
+  }
+}

@@ -1,0 +1,552 @@
+import { ATTR } from './attributeNames.js';
+import type { ContainerSpec, ContainerStatus, KubeletPod, TerminatedState } from './kubeletPod.js';
+import { podBaseName } from './podBaseName.js';
+import type { HashFn, SpanData, SpanEvent } from './spanData.js';
+import { type ContainerRun, type PodIdentity, SpanFactory } from './spanFactory.js';
+import { spanKey } from './spanIdentity.js';
+import { compareTime, maxTime, parseTime, type Time } from './time.js';
+import { findPodTraceContext } from './traceContext.js';
+
+export interface PodTrackerOptions {
+  /** Node the agent runs on (`k8s.node.name`). */
+  readonly nodeName: string;
+  /** Env var names looked up for the trace context, in order (`TRACE_CONTEXT_ENV`). */
+  readonly envNames: readonly string[];
+  /** Hex digest function used for deterministic span ids (sha256 in the agent). */
+  readonly hash: HashFn;
+  /**
+   * Successful polls in a row a pod must be missing from before it counts as gone. A restarting
+   * kubelet can briefly answer with an empty or partial list.
+   * @default 2
+   */
+  readonly missingPollsBeforeGone?: number;
+  /**
+   * Events kept on one pod span; further ones are counted in `kse.events.dropped`.
+   * @default 128
+   */
+  readonly maxEventsPerPod?: number;
+  /**
+   * Gone pods whose emitted span keys are remembered, so a uid that reappears is not emitted twice.
+   * @default 2000
+   */
+  readonly rememberGonePods?: number;
+}
+
+export interface PodRef {
+  readonly uid: string;
+  readonly namespace: string;
+  readonly name: string;
+}
+
+/** Something the shell should log or count; the core itself does no I/O. */
+export type TrackerNotice =
+  | {
+      readonly kind: 'podTracked';
+      readonly pod: PodRef;
+      readonly traceId: string;
+      readonly container: string;
+      readonly envName: string;
+    }
+  | { readonly kind: 'noContext'; readonly pod: PodRef; readonly unresolvable: number }
+  | { readonly kind: 'notSampled'; readonly pod: PodRef; readonly traceId: string }
+  | {
+      readonly kind: 'invalidContext';
+      readonly pod: PodRef;
+      readonly container: string;
+      readonly envName: string;
+      readonly error: string;
+    }
+  | { readonly kind: 'podGone'; readonly pod: PodRef; readonly traced: boolean }
+  | { readonly kind: 'duplicateUid'; readonly pod: PodRef };
+
+export interface ObserveResult {
+  /** Spans that became final with this poll, in the order they were built. */
+  readonly spans: SpanData[];
+  readonly notices: TrackerNotice[];
+}
+
+/** A run seen running and not yet emitted. */
+interface OpenRun {
+  readonly runKey: string;
+  readonly index: number;
+  readonly start?: Time;
+  readonly containerId?: string;
+  readonly image?: string;
+  readonly unobservedRuns: number;
+}
+
+interface ContainerTrack {
+  /** Highest restart index observed in any state (-1: none yet). */
+  highestIndex: number;
+  open?: OpenRun;
+}
+
+interface TrackedPod {
+  readonly ref: PodRef;
+  /** Undefined for a pod without a usable, sampled trace context: tracked only to stay quiet. */
+  readonly identity?: PodIdentity;
+  readonly firstSeen: Time;
+  readonly emitted: Set<string>;
+  readonly containers: Map<string, ContainerTrack>;
+  readonly events: SpanEvent[];
+  readonly eventKeys: Set<string>;
+  droppedEvents: number;
+  podSpanDone: boolean;
+  missing: number;
+  firstMissingAt?: Time;
+  creation?: Time;
+  phase?: string;
+  reason?: string;
+  deleting: boolean;
+  /** Latest `finishedAt` of any run seen. */
+  latestFinish?: Time;
+  /** Whether every container status was terminated at the last poll that listed the pod. */
+  allTerminated: boolean;
+}
+
+const TERMINAL_PHASES = new Set(['Succeeded', 'Failed']);
+/** Waiting reasons on the normal path; everything else is worth an event. */
+const ORDINARY_WAITING = new Set(['ContainerCreating', 'PodInitializing']);
+
+/**
+ * The per-pod lifecycle tracker: fed the selected pods of every successful poll and the time of
+ * that poll, it returns the spans that became final. Pure: no I/O, no clock, no randomness.
+ *
+ * Never call it for a failed poll: a pod counts as gone only after it is missing from
+ * `missingPollsBeforeGone` successful polls in a row.
+ */
+export class PodTracker {
+  readonly #options: Required<PodTrackerOptions>;
+  readonly #factory: SpanFactory;
+  readonly #pods = new Map<string, TrackedPod>();
+  readonly #gone = new Map<string, Set<string>>();
+
+  constructor(options: PodTrackerOptions) {
+    this.#options = {
+      missingPollsBeforeGone: 2,
+      maxEventsPerPod: 128,
+      rememberGonePods: 2000,
+      ...options,
+    };
+    this.#factory = new SpanFactory(options.hash);
+  }
+
+  /** Pods currently tracked (traced or not). */
+  get trackedPods(): number {
+    return this.#pods.size;
+  }
+
+  /** Pods currently tracked that have a sampled trace context. */
+  get tracedPods(): number {
+    let n = 0;
+    for (const pod of this.#pods.values()) if (pod.identity) n++;
+    return n;
+  }
+
+  /** Whether any traced pod has not finished yet (the poll loop polls faster then). */
+  get hasLivePods(): boolean {
+    for (const pod of this.#pods.values()) if (pod.identity && !pod.podSpanDone) return true;
+    return false;
+  }
+
+  observe(pods: readonly KubeletPod[], now: Time): ObserveResult {
+    const spans: SpanData[] = [];
+    const notices: TrackerNotice[] = [];
+    const listed = new Set<string>();
+    for (const pod of pods) {
+      if (listed.has(pod.uid)) {
+        notices.push({ kind: 'duplicateUid', pod: refOf(pod) });
+        continue;
+      }
+      listed.add(pod.uid);
+      let tracked = this.#pods.get(pod.uid);
+      if (!tracked) {
+        tracked = this.#startTracking(pod, now, notices);
+        this.#pods.set(pod.uid, tracked);
+      }
+      tracked.missing = 0;
+      tracked.firstMissingAt = undefined;
+      if (tracked.identity) this.#update(tracked, tracked.identity, pod, now, spans);
+    }
+    for (const [uid, tracked] of this.#pods) {
+      if (listed.has(uid)) continue;
+      tracked.missing++;
+      if (tracked.missing === 1) tracked.firstMissingAt = now;
+      if (tracked.missing < this.#options.missingPollsBeforeGone) continue;
+      if (tracked.identity) this.#finalize(tracked, tracked.identity, spans);
+      this.#pods.delete(uid);
+      this.#remember(uid, tracked.emitted);
+      notices.push({ kind: 'podGone', pod: tracked.ref, traced: tracked.identity !== undefined });
+    }
+    return { spans, notices };
+  }
+
+  #startTracking(pod: KubeletPod, now: Time, notices: TrackerNotice[]): TrackedPod {
+    const ref = refOf(pod);
+    const found = findPodTraceContext(pod, this.#options.envNames);
+    let identity: PodIdentity | undefined;
+    switch (found.kind) {
+      case 'found': {
+        const { traceId, spanId, traceState } = found.context;
+        identity = {
+          uid: pod.uid,
+          name: pod.name,
+          namespace: pod.namespace,
+          baseName: podBaseName(pod.name, pod.generateName, pod.labels),
+          nodeName: this.#options.nodeName,
+          traceId,
+          contextSpanId: spanId,
+          ...(traceState ? { traceState } : {}),
+          podSpanId: this.#factory.podSpanId(traceId, pod.uid),
+        };
+        notices.push({
+          kind: 'podTracked',
+          pod: ref,
+          traceId,
+          container: found.container,
+          envName: found.envName,
+        });
+        break;
+      }
+      case 'notSampled':
+        notices.push({ kind: 'notSampled', pod: ref, traceId: found.context.traceId });
+        break;
+      case 'invalid':
+        notices.push({
+          kind: 'invalidContext',
+          pod: ref,
+          container: found.container,
+          envName: found.envName,
+          error: found.error,
+        });
+        break;
+      case 'none':
+        notices.push({ kind: 'noContext', pod: ref, unresolvable: found.unresolvable });
+        break;
+    }
+    const remembered = this.#gone.get(pod.uid);
+    this.#gone.delete(pod.uid);
+    return {
+      ref,
+      ...(identity ? { identity } : {}),
+      firstSeen: now,
+      emitted: remembered ?? new Set(),
+      containers: new Map(),
+      events: [],
+      eventKeys: new Set(),
+      droppedEvents: 0,
+      podSpanDone: remembered?.has(spanKey(identity?.traceId ?? '', pod.uid, 'pod')) ?? false,
+      missing: 0,
+      deleting: false,
+      allTerminated: false,
+    };
+  }
+
+  #update(
+    tracked: TrackedPod,
+    identity: PodIdentity,
+    pod: KubeletPod,
+    now: Time,
+    spans: SpanData[],
+  ): void {
+    if (tracked.podSpanDone) return;
+    tracked.creation ??= parseTime(pod.creationTimestamp);
+    tracked.phase = pod.phase;
+    tracked.reason = pod.reason;
+    tracked.deleting = pod.deletionTimestamp !== undefined;
+
+    const seen = parseTime(pod.annotations['kubernetes.io/config.seen']);
+    if (seen) this.#addEvent(tracked, 'kubelet-saw', 'kubelet saw pod', seen, 'kubelet', {});
+    if (pod.reason) {
+      this.#addEvent(tracked, `reason/${pod.reason}`, pod.reason, now, 'pod.status.reason', {});
+    }
+
+    this.#phaseSpans(tracked, identity, pod, spans);
+
+    const shuttingDown =
+      tracked.deleting ||
+      TERMINAL_PHASES.has(pod.phase ?? '') ||
+      (pod.containerStatuses.length > 0 &&
+        pod.containerStatuses.every((s) => s.state.terminated !== undefined));
+    const specs = new Map<string, ContainerSpec>();
+    for (const c of pod.initContainers) specs.set(`init-container/${c.name}`, c);
+    for (const c of pod.containers) specs.set(`container/${c.name}`, c);
+    let allTerminated = true;
+    for (const [role, statuses] of [
+      ['init-container', pod.initContainerStatuses],
+      ['container', pod.containerStatuses],
+    ] as const) {
+      for (const status of statuses) {
+        const spec = specs.get(`${role}/${status.name}`);
+        const sidecar = role === 'init-container' && spec?.restartPolicy === 'Always';
+        this.#container(tracked, identity, role, status, spec, sidecar, shuttingDown, now, spans);
+        if (status.state.terminated === undefined) allTerminated = false;
+      }
+    }
+    tracked.allTerminated = allTerminated;
+
+    if (TERMINAL_PHASES.has(pod.phase ?? '') && !this.#hasOpenRuns(tracked)) {
+      const end = tracked.latestFinish;
+      spans.push(this.#podSpan(tracked, identity, end ?? now, end === undefined));
+    }
+  }
+
+  #phaseSpans(tracked: TrackedPod, identity: PodIdentity, pod: KubeletPod, spans: SpanData[]) {
+    const trueAt = (type: string): Time | undefined => {
+      const c = pod.conditions.find((x) => x.type === type && x.status === 'True');
+      return c ? parseTime(c.lastTransitionTime) : undefined;
+    };
+    const scheduled = trueAt('PodScheduled');
+    const sandboxReady = trueAt('PodReadyToStartContainers');
+    const phase = (name: string, start: Time | undefined, end: Time | undefined) => {
+      if (!start || !end) return;
+      const key = spanKey(identity.traceId, identity.uid, 'phase', name);
+      if (tracked.emitted.has(key)) return;
+      tracked.emitted.add(key);
+      spans.push(this.#factory.phaseSpan(identity, name, start, end));
+    };
+    phase('scheduling', tracked.creation, scheduled);
+    phase('sandbox', scheduled, sandboxReady);
+    if (pod.initContainers.length > 0) {
+      let firstInitStart: Time | undefined;
+      for (const s of pod.initContainerStatuses) {
+        const t = parseTime(s.state.terminated?.startedAt ?? s.state.running?.startedAt);
+        if (t && (!firstInitStart || compareTime(t, firstInitStart) < 0)) firstInitStart = t;
+      }
+      phase('initialization', sandboxReady ?? firstInitStart ?? scheduled, trueAt('Initialized'));
+    }
+  }
+
+  #container(
+    tracked: TrackedPod,
+    identity: PodIdentity,
+    role: 'init-container' | 'container',
+    status: ContainerStatus,
+    spec: ContainerSpec | undefined,
+    sidecar: boolean,
+    shuttingDown: boolean,
+    now: Time,
+    spans: SpanData[],
+  ): void {
+    const trackKey = `${role}/${status.name}`;
+    let track = tracked.containers.get(trackKey);
+    if (!track) {
+      track = { highestIndex: -1 };
+      tracked.containers.set(trackKey, track);
+    }
+    // A status older than what this container already showed (a stale list): ignore it.
+    if (track.open && status.restartCount < track.open.index) return;
+    const image = status.image || spec?.image;
+    const { state, lastState } = status;
+
+    const finished: { term: TerminatedState; index: number; current: boolean }[] = [];
+    if (lastState.terminated) {
+      const index = state.waiting ? status.restartCount : status.restartCount - 1;
+      finished.push({ term: lastState.terminated, index: Math.max(0, index), current: false });
+    }
+    if (state.terminated) {
+      finished.push({ term: state.terminated, index: status.restartCount, current: true });
+    }
+    const running = state.running
+      ? {
+          runKey: status.containerID || `#${status.restartCount}`,
+          index: status.restartCount,
+          start: parseTime(state.running.startedAt),
+        }
+      : undefined;
+
+    for (const { term, index, current } of finished) {
+      const containerId = term.containerID || (current ? status.containerID : undefined);
+      const runKey = containerId || `#${index}`;
+      const key = spanKey(identity.traceId, identity.uid, role, status.name, runKey);
+      if (tracked.emitted.has(key)) continue;
+      const open = track.open?.runKey === runKey ? track.open : undefined;
+      const start = parseTime(term.startedAt) ?? open?.start;
+      let end = parseTime(term.finishedAt);
+      const endEstimated = end === undefined;
+      end ??= now;
+      tracked.latestFinish = tracked.latestFinish ? maxTime(tracked.latestFinish, end) : end;
+      const expectedStop =
+        current && tracked.deleting
+          ? ('pod_deletion' as const)
+          : sidecar && shuttingDown
+            ? ('sidecar_shutdown' as const)
+            : undefined;
+      const run: ContainerRun = {
+        role,
+        containerName: status.name,
+        index,
+        runKey,
+        ...(containerId ? { containerId } : {}),
+        ...(image ? { image } : {}),
+        ...(start ? { start } : {}),
+        end,
+        ...(term.exitCode !== undefined ? { exitCode: term.exitCode } : {}),
+        ...(term.signal !== undefined ? { signal: term.signal } : {}),
+        ...(term.reason ? { reason: term.reason } : {}),
+        unobservedRuns: open ? open.unobservedRuns : Math.max(0, index - track.highestIndex - 1),
+        sidecar,
+        ...(expectedStop ? { expectedStop } : {}),
+        endEstimated,
+      };
+      tracked.emitted.add(key);
+      spans.push(this.#factory.containerRunSpan(identity, run, tracked.creation ?? now));
+      track.highestIndex = Math.max(track.highestIndex, index);
+      if (open) track.open = undefined;
+    }
+
+    // A run seen running that is neither running now nor shown terminated was lost between
+    // polls (restarted twice, or its status was dropped): end it where the next run began.
+    if (track.open && track.open.runKey !== running?.runKey) {
+      const lost = track.open;
+      track.open = undefined;
+      const key = spanKey(identity.traceId, identity.uid, role, status.name, lost.runKey);
+      if (!tracked.emitted.has(key)) {
+        tracked.emitted.add(key);
+        spans.push(
+          this.#openRunSpan(tracked, identity, role, status.name, lost, running?.start ?? now, {
+            sidecar,
+          }),
+        );
+      }
+    }
+
+    if (running) {
+      const key = spanKey(identity.traceId, identity.uid, role, status.name, running.runKey);
+      if (!tracked.emitted.has(key) && !track.open) {
+        track.open = {
+          runKey: running.runKey,
+          index: running.index,
+          ...(running.start ? { start: running.start } : {}),
+          ...(status.containerID ? { containerId: status.containerID } : {}),
+          ...(image ? { image } : {}),
+          unobservedRuns: Math.max(0, running.index - track.highestIndex - 1),
+        };
+        track.highestIndex = Math.max(track.highestIndex, running.index);
+      }
+    }
+
+    const waiting = state.waiting?.reason;
+    if (waiting && !ORDINARY_WAITING.has(waiting)) {
+      this.#addEvent(
+        tracked,
+        `waiting/${trackKey}/${waiting}/${status.restartCount}`,
+        waiting,
+        now,
+        'container.waiting',
+        {
+          [ATTR.k8sContainerName]: status.name,
+          [ATTR.k8sContainerRestartCount]: status.restartCount,
+        },
+      );
+    }
+  }
+
+  #openRunSpan(
+    tracked: TrackedPod,
+    identity: PodIdentity,
+    role: 'init-container' | 'container',
+    name: string,
+    open: OpenRun,
+    end: Time,
+    flags: { sidecar: boolean },
+  ): SpanData {
+    return this.#factory.containerRunSpan(
+      identity,
+      {
+        role,
+        containerName: name,
+        index: open.index,
+        runKey: open.runKey,
+        ...(open.containerId ? { containerId: open.containerId } : {}),
+        ...(open.image ? { image: open.image } : {}),
+        ...(open.start ? { start: open.start } : {}),
+        end,
+        unobservedRuns: open.unobservedRuns,
+        sidecar: flags.sidecar,
+        ...(tracked.deleting ? { expectedStop: 'pod_deletion' as const } : {}),
+        endEstimated: true,
+      },
+      tracked.creation ?? tracked.firstSeen,
+    );
+  }
+
+  /** The pod left the kubelet's list: end what is still open at the poll that noticed. */
+  #finalize(tracked: TrackedPod, identity: PodIdentity, spans: SpanData[]): void {
+    const noticed = tracked.firstMissingAt ?? tracked.firstSeen;
+    if (tracked.podSpanDone) return;
+    for (const [trackKey, track] of tracked.containers) {
+      if (!track.open) continue;
+      const slash = trackKey.indexOf('/');
+      const role = trackKey.slice(0, slash) as 'init-container' | 'container';
+      const name = trackKey.slice(slash + 1);
+      const key = spanKey(identity.traceId, identity.uid, role, name, track.open.runKey);
+      if (!tracked.emitted.has(key)) {
+        tracked.emitted.add(key);
+        spans.push(
+          this.#openRunSpan(tracked, identity, role, name, track.open, noticed, { sidecar: false }),
+        );
+      }
+      track.open = undefined;
+    }
+    const end = tracked.allTerminated && tracked.latestFinish ? tracked.latestFinish : undefined;
+    spans.push(this.#podSpan(tracked, identity, end ?? noticed, end === undefined));
+  }
+
+  #podSpan(tracked: TrackedPod, identity: PodIdentity, end: Time, endEstimated: boolean): SpanData {
+    tracked.podSpanDone = true;
+    tracked.emitted.add(spanKey(identity.traceId, identity.uid, 'pod'));
+    const events = [...tracked.events].sort((a, b) => compareTime(a.time, b.time));
+    return this.#factory.podSpan(
+      identity,
+      {
+        start: tracked.creation ?? tracked.firstSeen,
+        end,
+        startEstimated: tracked.creation === undefined,
+        endEstimated,
+      },
+      {
+        ...(tracked.phase ? { phase: tracked.phase } : {}),
+        ...(tracked.reason ? { reason: tracked.reason } : {}),
+        failed: tracked.phase === 'Failed',
+      },
+      events,
+      tracked.droppedEvents,
+    );
+  }
+
+  #hasOpenRuns(tracked: TrackedPod): boolean {
+    for (const track of tracked.containers.values()) if (track.open) return true;
+    return false;
+  }
+
+  #addEvent(
+    tracked: TrackedPod,
+    key: string,
+    name: string,
+    time: Time,
+    source: string,
+    attributes: Record<string, string | number>,
+  ): void {
+    if (tracked.eventKeys.has(key)) return;
+    tracked.eventKeys.add(key);
+    if (tracked.events.length >= this.#options.maxEventsPerPod) {
+      tracked.droppedEvents++;
+      return;
+    }
+    tracked.events.push({ name, time, attributes: { ...attributes, [ATTR.eventSource]: source } });
+  }
+
+  #remember(uid: string, emitted: Set<string>): void {
+    this.#gone.set(uid, emitted);
+    while (this.#gone.size > this.#options.rememberGonePods) {
+      const oldest = this.#gone.keys().next().value;
+      if (oldest === undefined) break;
+      this.#gone.delete(oldest);
+    }
+  }
+}
+
+function refOf(pod: KubeletPod): PodRef {
+  return { uid: pod.uid, namespace: pod.namespace, name: pod.name };
+}

@@ -1,0 +1,208 @@
+import { ATTR } from './attributeNames.js';
+import { parseImageReference } from './imageReference.js';
+import type { Attributes, AttributeValue, HashFn, SpanData, SpanEvent } from './spanData.js';
+import { type SpanRole, spanIdFromKey, spanKey } from './spanIdentity.js';
+import { compareTime, type Time } from './time.js';
+
+/** What every span of one observed pod shares. */
+export interface PodIdentity {
+  readonly uid: string;
+  readonly name: string;
+  readonly namespace: string;
+  /** Pod name without its generated suffix: `container-kill-helper`. */
+  readonly baseName: string;
+  readonly nodeName: string;
+  readonly traceId: string;
+  /** Span id of the pod's trace context: the parent of the pod span. */
+  readonly contextSpanId: string;
+  readonly traceState?: string;
+  /** Span id of the pod span: the parent of every other span of the pod. */
+  readonly podSpanId: string;
+}
+
+/** One finished run of one container, as the tracker observed it. */
+export interface ContainerRun {
+  readonly role: 'init-container' | 'container';
+  readonly containerName: string;
+  /** Restart index of the run (0 for the first run). */
+  readonly index: number;
+  /** The run's identity: its container id, or `#<index>` when the kubelet gave none. */
+  readonly runKey: string;
+  readonly containerId?: string;
+  readonly image?: string;
+  readonly start?: Time;
+  readonly end?: Time;
+  readonly exitCode?: number;
+  readonly signal?: number;
+  readonly reason?: string;
+  readonly unobservedRuns: number;
+  readonly sidecar: boolean;
+  /**
+   * Why a non-zero exit is expected and not an error: the pod was being deleted, or a native
+   * sidecar was stopped because its pod's regular containers had finished.
+   */
+  readonly expectedStop?: 'pod_deletion' | 'sidecar_shutdown';
+  /** `true` when `end` is the poll that noticed the run was over, not a reported time. */
+  readonly endEstimated: boolean;
+}
+
+/** Builds the spans of one pod with deterministic ids. Pure. */
+export class SpanFactory {
+  readonly #hash: HashFn;
+
+  constructor(hash: HashFn) {
+    this.#hash = hash;
+  }
+
+  /** The pod span's id, derived from its key (needed before the pod span itself is built). */
+  podSpanId(traceId: string, podUid: string): string {
+    return spanIdFromKey(this.#hash, spanKey(traceId, podUid, 'pod'));
+  }
+
+  /** Attributes every span of the pod carries. */
+  podAttributes(pod: PodIdentity): Record<string, AttributeValue> {
+    return {
+      [ATTR.k8sNamespaceName]: pod.namespace,
+      [ATTR.k8sPodName]: pod.name,
+      [ATTR.k8sPodUid]: pod.uid,
+      [ATTR.k8sNodeName]: pod.nodeName,
+    };
+  }
+
+  /** Resource of the observed pod (the export edge adds the agent-wide attributes). */
+  podResource(pod: PodIdentity): Attributes {
+    return this.podAttributes(pod);
+  }
+
+  podSpan(
+    pod: PodIdentity,
+    times: { start: Time; end: Time; startEstimated: boolean; endEstimated: boolean },
+    details: { phase?: string; reason?: string; failed: boolean },
+    events: readonly SpanEvent[],
+    droppedEvents: number,
+  ): SpanData {
+    const attributes: Record<string, AttributeValue> = this.podAttributes(pod);
+    if (details.phase) attributes[ATTR.k8sPodStatusPhase] = details.phase;
+    if (details.reason) attributes[ATTR.k8sPodStatusReason] = details.reason;
+    if (droppedEvents > 0) attributes[ATTR.droppedEvents] = droppedEvents;
+    const status = details.failed
+      ? { code: 'error' as const, message: details.reason ?? 'pod failed' }
+      : { code: 'unset' as const };
+    return this.#span(pod, 'pod', '', '', `pod ${pod.baseName}`, pod.contextSpanId, {
+      ...times,
+      attributes,
+      events,
+      status,
+    });
+  }
+
+  /** `scheduling`, `sandbox` or `initialization`, from condition times. */
+  phaseSpan(pod: PodIdentity, phase: string, start: Time, end: Time): SpanData {
+    return this.#span(pod, 'phase', phase, '', phase, pod.podSpanId, {
+      start,
+      end,
+      startEstimated: false,
+      endEstimated: false,
+      attributes: this.podAttributes(pod),
+      events: [],
+      status: { code: 'unset' },
+    });
+  }
+
+  containerRunSpan(pod: PodIdentity, run: ContainerRun, fallbackStart: Time): SpanData {
+    const attributes: Record<string, AttributeValue> = this.podAttributes(pod);
+    attributes[ATTR.k8sContainerName] = run.containerName;
+    attributes[ATTR.k8sContainerRestartCount] = run.index;
+    if (run.containerId) {
+      const sep = run.containerId.indexOf('://');
+      attributes[ATTR.containerId] = sep >= 0 ? run.containerId.slice(sep + 3) : run.containerId;
+      if (sep > 0) attributes[ATTR.containerRuntimeName] = run.containerId.slice(0, sep);
+    }
+    const image = run.image ? parseImageReference(run.image) : undefined;
+    if (image) {
+      attributes[ATTR.containerImageName] = image.name;
+      if (image.tag) attributes[ATTR.containerImageTags] = [image.tag];
+    }
+    if (run.exitCode !== undefined) attributes[ATTR.processExitCode] = run.exitCode;
+    if (run.signal !== undefined) attributes[ATTR.containerSignal] = run.signal;
+    if (run.reason) attributes[ATTR.k8sContainerStatusReason] = run.reason;
+    if (run.sidecar) attributes[ATTR.containerSidecar] = true;
+    if (run.unobservedRuns > 0) attributes[ATTR.unobservedRuns] = run.unobservedRuns;
+    if (run.expectedStop) attributes[ATTR.expectedStop] = run.expectedStop;
+    attributes[ATTR.timeSource] = 'kubelet';
+
+    const failed = run.reason === 'OOMKilled' || (run.exitCode !== undefined && run.exitCode !== 0);
+    const expectedStop = run.expectedStop !== undefined && run.reason !== 'OOMKilled';
+    const status =
+      failed && !expectedStop
+        ? {
+            code: 'error' as const,
+            message: run.reason ?? `exit code ${run.exitCode ?? 'unknown'}`,
+          }
+        : { code: 'unset' as const };
+    const start = run.start ?? run.end ?? fallbackStart;
+    const end = run.end ?? start;
+    return this.#span(
+      pod,
+      run.role,
+      run.containerName,
+      run.runKey,
+      `${run.role} ${run.containerName}`,
+      pod.podSpanId,
+      {
+        start,
+        end,
+        startEstimated: run.start === undefined,
+        endEstimated: run.endEstimated || run.end === undefined,
+        attributes,
+        events: [],
+        status,
+      },
+    );
+  }
+
+  #span(
+    pod: PodIdentity,
+    role: SpanRole,
+    name: string,
+    run: string,
+    spanName: string,
+    parentSpanId: string,
+    body: {
+      start: Time;
+      end: Time;
+      startEstimated: boolean;
+      endEstimated: boolean;
+      attributes: Record<string, AttributeValue>;
+      events: readonly SpanEvent[];
+      status: SpanData['status'];
+    },
+  ): SpanData {
+    const key = spanKey(pod.traceId, pod.uid, role, name, run);
+    const spanId = role === 'pod' ? pod.podSpanId : spanIdFromKey(this.#hash, key);
+    const attributes = body.attributes;
+    let end = body.end;
+    if (compareTime(end, body.start) < 0) {
+      end = body.start;
+      attributes[ATTR.timeClamped] = true;
+    }
+    if (body.startEstimated) attributes[ATTR.startEstimated] = true;
+    if (body.endEstimated) attributes[ATTR.endEstimated] = true;
+    return {
+      traceId: pod.traceId,
+      spanId,
+      parentSpanId,
+      parentIsRemote: role === 'pod',
+      ...(pod.traceState ? { traceState: pod.traceState } : {}),
+      name: spanName,
+      start: body.start,
+      end,
+      attributes,
+      events: body.events,
+      status: body.status,
+      resource: this.podResource(pod),
+      key,
+      podUid: pod.uid,
+    };
+  }
+}

@@ -1,0 +1,115 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { pino } from 'pino';
+import { Agent } from './agent.js';
+import { AgentMetrics } from './agentMetrics.js';
+import { createClock } from './clock.js';
+import { parseConfig } from './config.js';
+import { agentResource } from './export/agentResource.js';
+import { createOtlpExporter } from './export/createOtlpExporter.js';
+import { toReadableSpan } from './export/toReadableSpan.js';
+
+/** Hard limit between a termination signal and exit, whatever is still pending (ms). */
+const EXIT_DEADLINE_MS = 9_500;
+
+function readVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+    return typeof pkg.version === 'string' ? pkg.version : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function main(): Promise<void> {
+  const parsed = parseConfig(process.env);
+  if (!parsed.ok) {
+    for (const error of parsed.errors) process.stderr.write(`config error: ${error}\n`);
+    process.stderr.write(
+      `kubelet-span-exporter: ${parsed.errors.length} configuration error(s); see README.md#configuration\n`,
+    );
+    process.exitCode = 2;
+    return;
+  }
+  const { config, warnings } = parsed;
+  const version = readVersion();
+  const logger = pino({
+    level: config.logLevel,
+    base: { node: config.nodeName },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+  });
+  for (const warning of warnings) logger.warn(warning);
+
+  const metrics = new AgentMetrics({ version, nodeVersion: process.versions.node });
+  let agent: Agent | undefined;
+  if (config.tracingEnabled) {
+    const scope = { name: 'kubelet-span-exporter', version };
+    const resource = agentResource(config);
+    agent = new Agent(config, {
+      logger,
+      metrics,
+      now: createClock(),
+      hash: (input) => createHash('sha256').update(input).digest('hex'),
+      target: createOtlpExporter({
+        url: config.otlp.endpoint,
+        timeoutMillis: config.otlp.timeoutMs,
+      }),
+      convert: (span) => toReadableSpan(span, resource, scope),
+    });
+    agent.start();
+  }
+  logger.info(
+    {
+      version,
+      tracing: config.tracingEnabled,
+      ...(config.tracingEnabled
+        ? {
+            kubelet: config.kubelet.url,
+            collector: config.otlp.endpoint,
+            selector: config.podSelector.text,
+            namespaces: config.podNamespaces ?? 'all',
+            pollIntervalMs: config.pollIntervalMs,
+          }
+        : {}),
+    },
+    config.tracingEnabled ? 'started' : 'started with tracing disabled: idling',
+  );
+
+  // Keeps the event loop alive while idle; every other timer of the agent is unref'd.
+  const keepAlive = setInterval(() => {}, 1 << 30);
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: polling stopped, flushing spans');
+    const hardStop = setTimeout(() => {
+      logger.error('shutdown deadline passed; exiting with spans undelivered');
+      process.exit(0);
+    }, EXIT_DEADLINE_MS);
+    hardStop.unref();
+    try {
+      const result = agent ? await agent.stop(config.shutdownTimeoutMs) : undefined;
+      if (result && result.undelivered > 0) {
+        logger.warn(result, 'shutdown: some spans could not be delivered');
+      } else {
+        logger.info(result ?? {}, 'shutdown complete');
+      }
+    } catch (error) {
+      logger.error({ error: String(error) }, 'shutdown failed');
+    } finally {
+      clearInterval(keepAlive);
+      clearTimeout(hardStop);
+      logger.flush();
+      process.exitCode = 0;
+    }
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+process.on('unhandledRejection', (reason) => {
+  process.stderr.write(`unhandled rejection: ${String(reason)}\n`);
+});
+
+await main();

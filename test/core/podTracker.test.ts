@@ -1,0 +1,736 @@
+import { createHash } from 'node:crypto';
+import test from 'ava';
+import type {
+  ContainerState,
+  ContainerStatus,
+  EnvSource,
+  KubeletPod,
+  PodCondition,
+} from '../../src/core/kubeletPod.js';
+import { PodTracker } from '../../src/core/podTracker.js';
+import type { SpanData } from '../../src/core/spanData.js';
+import { parseTime, type Time } from '../../src/core/time.js';
+
+const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
+const PARENT_ID = '00f067aa0ba902b7';
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+const at = (iso: string): Time => {
+  const t = parseTime(iso);
+  if (!t) throw new Error(`bad time ${iso}`);
+  return t;
+};
+const T = (sec: number) => `2026-11-23T10:00:${String(sec).padStart(2, '0')}Z`;
+const tAt = (sec: number) => at(T(sec));
+
+function newTracker() {
+  return new PodTracker({
+    nodeName: 'node-a',
+    envNames: ['TRACEPARENT', 'TRACE_PARENT'],
+    hash: sha256,
+  });
+}
+
+interface PodInput {
+  uid?: string;
+  name?: string;
+  generateName?: string;
+  phase?: string;
+  reason?: string;
+  deletionTimestamp?: string;
+  env?: Record<string, string>;
+  conditions?: [type: string, sec: number, status?: string][];
+  init?: Partial<ContainerStatus>[];
+  initSpecs?: { name: string; restartPolicy?: string }[];
+  containers?: Partial<ContainerStatus>[];
+}
+
+function pod(input: PodInput): KubeletPod {
+  const env = new Map<string, EnvSource>(
+    Object.entries(
+      input.env ?? { TRACE_PARENT: `{"traceparent":"00-${TRACE_ID}-${PARENT_ID}-01"}` },
+    ).map(([k, v]) => [k, { kind: 'value', value: v }]),
+  );
+  const status = (s: Partial<ContainerStatus>): ContainerStatus => ({
+    name: s.name ?? 'main',
+    state: s.state ?? { waiting: { reason: 'ContainerCreating' } },
+    lastState: s.lastState ?? {},
+    restartCount: s.restartCount ?? 0,
+    image: s.image ?? 'docker.io/litmuschaos/go-runner:3.12.0',
+    ...(s.containerID ? { containerID: s.containerID } : {}),
+  });
+  const containers = input.containers ?? [];
+  return {
+    uid: input.uid ?? 'uid-1',
+    name: input.name ?? 'container-kill-helper-x7k2p',
+    namespace: 'litmus',
+    generateName: input.generateName ?? 'container-kill-helper-',
+    creationTimestamp: T(0),
+    ...(input.deletionTimestamp ? { deletionTimestamp: input.deletionTimestamp } : {}),
+    labels: { chaosUID: 'c1' },
+    annotations: { 'kubernetes.io/config.seen': '2026-11-23T10:00:00.250000001Z' },
+    initContainers: (
+      input.initSpecs ??
+      (input.init ?? []).map((s): { name: string; restartPolicy?: string } => ({
+        name: s.name ?? 'init',
+      }))
+    ).map((s) => ({
+      name: s.name,
+      env: new Map(),
+      ...(s.restartPolicy ? { restartPolicy: s.restartPolicy } : {}),
+    })),
+    containers: containers.map((c) => ({
+      name: c.name ?? 'main',
+      image: 'litmuschaos/go-runner:3.12.0',
+      env,
+    })),
+    phase: input.phase ?? 'Running',
+    ...(input.reason ? { reason: input.reason } : {}),
+    conditions: (input.conditions ?? []).map(
+      ([type, sec, st]): PodCondition => ({
+        type,
+        status: st ?? 'True',
+        lastTransitionTime: T(sec),
+      }),
+    ),
+    initContainerStatuses: (input.init ?? []).map(status),
+    containerStatuses: containers.map(status),
+  };
+}
+
+const running = (sec: number): ContainerState => ({ running: { startedAt: T(sec) } });
+const terminated = (
+  start: number,
+  end: number,
+  exitCode = 0,
+  reason = exitCode === 0 ? 'Completed' : 'Error',
+  containerID?: string,
+): ContainerState => ({
+  terminated: {
+    exitCode,
+    reason,
+    startedAt: T(start),
+    finishedAt: T(end),
+    ...(containerID ? { containerID } : {}),
+  },
+});
+const byName = (spans: readonly SpanData[], name: string) => {
+  const found = spans.filter((s) => s.name === name);
+  return found;
+};
+const one = (spans: readonly SpanData[], name: string) => {
+  const found = byName(spans, name);
+  if (found.length !== 1) {
+    throw new Error(`expected one "${name}", got ${found.length} in [${spans.map((s) => s.name)}]`);
+  }
+  return found[0] as SpanData;
+};
+const scheduledConds: PodInput['conditions'] = [
+  ['PodScheduled', 1],
+  ['PodReadyToStartContainers', 3],
+  ['Initialized', 3],
+];
+
+test('helper pod lifecycle: phases, container run at exit, pod span at Succeeded, tree and ids', (t) => {
+  const tracker = newTracker();
+  const pending = tracker.observe(
+    [pod({ phase: 'Pending', conditions: [['PodScheduled', 1]], containers: [{}] })],
+    tAt(1),
+  );
+  t.deepEqual(
+    pending.spans.map((s) => s.name),
+    ['scheduling'],
+  );
+  t.is(pending.notices[0]?.kind, 'podTracked');
+
+  const run = tracker.observe(
+    [
+      pod({
+        conditions: scheduledConds,
+        containers: [{ state: running(4), containerID: 'containerd://aaa' }],
+      }),
+    ],
+    tAt(5),
+  );
+  t.deepEqual(
+    run.spans.map((s) => s.name),
+    ['sandbox'],
+    'a running container is not final yet',
+  );
+
+  const done = tracker.observe(
+    [
+      pod({
+        phase: 'Succeeded',
+        conditions: scheduledConds,
+        containers: [
+          {
+            state: terminated(4, 9, 0, 'Completed', 'containerd://aaa'),
+            containerID: 'containerd://aaa',
+          },
+        ],
+      }),
+    ],
+    tAt(10),
+  );
+  t.deepEqual(
+    done.spans.map((s) => s.name),
+    ['container main', 'pod container-kill-helper'],
+  );
+  const container = one(done.spans, 'container main');
+  const podSpan = one(done.spans, 'pod container-kill-helper');
+  const scheduling = one(pending.spans, 'scheduling');
+  const sandbox = one(run.spans, 'sandbox');
+
+  // tree: pod span under the pod's context; everything else under the pod span
+  t.is(podSpan.traceId, TRACE_ID);
+  t.is(podSpan.parentSpanId, PARENT_ID);
+  for (const child of [container, scheduling, sandbox]) {
+    t.is(child.traceId, TRACE_ID);
+    t.is(child.parentSpanId, podSpan.spanId);
+  }
+  const ids = new Set([podSpan, container, scheduling, sandbox].map((s) => s.spanId));
+  t.is(ids.size, 4);
+  for (const id of ids) t.regex(id, /^[0-9a-f]{16}$/);
+
+  // times (kubelet seconds)
+  t.deepEqual([scheduling.start, scheduling.end], [tAt(0), tAt(1)]);
+  t.deepEqual([sandbox.start, sandbox.end], [tAt(1), tAt(3)]);
+  t.deepEqual([container.start, container.end], [tAt(4), tAt(9)]);
+  t.deepEqual([podSpan.start, podSpan.end], [tAt(0), tAt(9)]);
+
+  // attributes
+  t.like(container.attributes, {
+    'k8s.namespace.name': 'litmus',
+    'k8s.pod.name': 'container-kill-helper-x7k2p',
+    'k8s.pod.uid': 'uid-1',
+    'k8s.node.name': 'node-a',
+    'k8s.container.name': 'main',
+    'k8s.container.restart_count': 0,
+    'container.id': 'aaa',
+    'container.runtime.name': 'containerd',
+    'container.image.name': 'docker.io/litmuschaos/go-runner',
+    'process.exit.code': 0,
+    'k8s.container.status.reason': 'Completed',
+  });
+  t.deepEqual(container.attributes['container.image.tags'], ['3.12.0']);
+  t.is(container.status.code, 'unset');
+  t.is(podSpan.status.code, 'unset');
+  t.like(podSpan.attributes, { 'k8s.pod.status.phase': 'Succeeded' });
+  t.deepEqual(podSpan.resource, {
+    'k8s.namespace.name': 'litmus',
+    'k8s.pod.name': 'container-kill-helper-x7k2p',
+    'k8s.pod.uid': 'uid-1',
+    'k8s.node.name': 'node-a',
+  });
+  // the kubelet's first sight of the pod, to the nanosecond
+  const seen = podSpan.events.find((e) => e.name === 'kubelet saw pod');
+  t.deepEqual(seen?.time, [tAt(0)[0], 250_000_001]);
+
+  // nothing more once final, even while the pod stays listed
+  t.deepEqual(
+    tracker.observe(
+      [
+        pod({
+          phase: 'Succeeded',
+          conditions: scheduledConds,
+          containers: [{ state: terminated(4, 9, 0, 'Completed', 'containerd://aaa') }],
+        }),
+      ],
+      tAt(11),
+    ).spans,
+    [],
+  );
+});
+
+test('span ids are deterministic: same observations give byte-identical spans', (t) => {
+  const polls: [KubeletPod[], Time][] = [
+    [
+      [
+        pod({
+          conditions: scheduledConds,
+          containers: [{ state: running(4), containerID: 'containerd://a' }],
+        }),
+      ],
+      tAt(5),
+    ],
+    [
+      [
+        pod({
+          phase: 'Failed',
+          conditions: scheduledConds,
+          containers: [
+            {
+              state: terminated(4, 8, 137, 'OOMKilled', 'containerd://a'),
+              containerID: 'containerd://a',
+            },
+          ],
+        }),
+      ],
+      tAt(9),
+    ],
+  ];
+  const run = () => {
+    const tracker = newTracker();
+    return polls.flatMap(([pods, now]) => tracker.observe(pods, now).spans);
+  };
+  const a = run();
+  const b = run();
+  t.true(a.length >= 4);
+  t.is(JSON.stringify(a), JSON.stringify(b));
+  // the pod span id depends only on (trace id, pod uid): a restarted agent derives the same one
+  const other = new PodTracker({ nodeName: 'node-a', envNames: ['TRACE_PARENT'], hash: sha256 });
+  const catchUp = other.observe(polls[1]?.[0] ?? [], tAt(30)).spans;
+  t.is(
+    one(catchUp, 'pod container-kill-helper').spanId,
+    one(a, 'pod container-kill-helper').spanId,
+  );
+  t.is(one(catchUp, 'container main').spanId, one(a, 'container main').spanId);
+});
+
+test('OOM kill then restart: the killed run is its own ERROR span, emitted at once, never twice', (t) => {
+  const tracker = newTracker();
+  const base = { name: 'stress-runner-0', generateName: '', conditions: scheduledConds };
+  tracker.observe(
+    [pod({ ...base, containers: [{ state: running(4), containerID: 'containerd://r0' }] })],
+    tAt(5),
+  );
+  const backoff = tracker.observe(
+    [
+      pod({
+        ...base,
+        containers: [
+          {
+            state: { waiting: { reason: 'CrashLoopBackOff' } },
+            lastState: terminated(4, 20, 137, 'OOMKilled', 'containerd://r0'),
+            restartCount: 0,
+            containerID: 'containerd://r0',
+          },
+        ],
+      }),
+    ],
+    tAt(21),
+  );
+  const oom = one(backoff.spans, 'container main');
+  t.deepEqual([oom.start, oom.end], [tAt(4), tAt(20)]);
+  t.deepEqual(oom.status, { code: 'error', message: 'OOMKilled' });
+  t.like(oom.attributes, { 'process.exit.code': 137, 'k8s.container.restart_count': 0 });
+
+  const restarted = tracker.observe(
+    [
+      pod({
+        ...base,
+        containers: [
+          {
+            state: running(31),
+            lastState: terminated(4, 20, 137, 'OOMKilled', 'containerd://r0'),
+            restartCount: 1,
+            containerID: 'containerd://r1',
+          },
+        ],
+      }),
+    ],
+    tAt(32),
+  );
+  t.deepEqual(restarted.spans, [], 'the OOM-killed run is not emitted again from lastState');
+
+  const deleted1 = tracker.observe([], tAt(40));
+  t.deepEqual(deleted1.spans, [], 'one missing poll is not "gone"');
+  const gone = tracker.observe([], tAt(41));
+  const second = one(gone.spans, 'container main');
+  t.not(second.spanId, oom.spanId);
+  t.deepEqual([second.start, second.end], [tAt(31), tAt(40)], 'ends at the poll that noticed');
+  t.is(second.attributes['kse.end.estimated'], true);
+  t.is(second.attributes['k8s.container.restart_count'], 1);
+  const podSpan = one(gone.spans, 'pod stress-runner-0');
+  t.deepEqual(podSpan.end, tAt(40));
+  t.is(podSpan.attributes['kse.end.estimated'], true);
+  const backoffEvent = podSpan.events.find((e) => e.name === 'CrashLoopBackOff');
+  t.deepEqual(backoffEvent?.time, tAt(21));
+  t.like(backoffEvent?.attributes, {
+    'k8s.container.name': 'main',
+    'kse.event.source': 'container.waiting',
+  });
+  t.is(tracker.trackedPods, 0);
+});
+
+test('first sight of a restarted container counts the runs the agent never saw', (t) => {
+  const tracker = newTracker();
+  const { spans } = tracker.observe(
+    [
+      pod({
+        conditions: scheduledConds,
+        containers: [
+          {
+            state: running(50),
+            lastState: terminated(30, 45, 1, 'Error', 'containerd://r4'),
+            restartCount: 5,
+            containerID: 'containerd://r5',
+          },
+        ],
+      }),
+    ],
+    tAt(51),
+  );
+  const run4 = one(spans, 'container main');
+  t.is(run4.attributes['k8s.container.restart_count'], 4);
+  t.is(run4.attributes['kse.container.unobserved_runs'], 4);
+  t.deepEqual(run4.status, { code: 'error', message: 'Error' });
+
+  // a jump between two polls: run 6 was never seen (run 7 shows as lastState)
+  const later = tracker.observe(
+    [
+      pod({
+        conditions: scheduledConds,
+        containers: [
+          {
+            state: running(58),
+            lastState: terminated(56, 57, 2, 'Error', 'containerd://r7'),
+            restartCount: 8,
+            containerID: 'containerd://r8',
+          },
+        ],
+      }),
+    ],
+    tAt(59),
+  );
+  const names = later.spans.map((s) => [
+    s.attributes['k8s.container.restart_count'],
+    s.attributes['kse.end.estimated'] ?? false,
+  ]);
+  // run 5 (seen running, its end never reported) ends where the next known run began; run 7 is reported
+  t.deepEqual(names, [
+    [7, false],
+    [5, true],
+  ]);
+  t.is(later.spans[0]?.attributes['kse.container.unobserved_runs'], 1);
+  t.deepEqual(later.spans[1]?.end, tAt(58));
+});
+
+test('init containers: one span per init run and an initialization phase', (t) => {
+  const tracker = newTracker();
+  const { spans } = tracker.observe(
+    [
+      pod({
+        conditions: [
+          ['PodScheduled', 1],
+          ['PodReadyToStartContainers', 2],
+          ['Initialized', 8],
+        ],
+        init: [
+          {
+            name: 'wait-for-db',
+            state: terminated(2, 5, 0, 'Completed', 'containerd://i1'),
+            containerID: 'containerd://i1',
+          },
+          {
+            name: 'migrate',
+            state: terminated(5, 7, 0, 'Completed', 'containerd://i2'),
+            containerID: 'containerd://i2',
+          },
+        ],
+        containers: [{ state: running(9), containerID: 'containerd://m' }],
+      }),
+    ],
+    tAt(10),
+  );
+  t.deepEqual(
+    spans.map((s) => s.name),
+    [
+      'scheduling',
+      'sandbox',
+      'initialization',
+      'init-container wait-for-db',
+      'init-container migrate',
+    ],
+  );
+  const init = one(spans, 'initialization');
+  t.deepEqual([init.start, init.end], [tAt(2), tAt(8)]);
+  t.deepEqual(one(spans, 'init-container migrate').end, tAt(7));
+});
+
+test('catch-up: a pod that finished before the agent started is emitted whole on the first poll', (t) => {
+  const tracker = newTracker();
+  const { spans } = tracker.observe(
+    [
+      pod({
+        phase: 'Succeeded',
+        conditions: [
+          ['PodScheduled', 1],
+          ['PodReadyToStartContainers', 9, 'False'],
+          ['Initialized', 1],
+        ],
+        containers: [{ state: terminated(3, 3, 0, 'Completed', 'containerd://c') }],
+      }),
+    ],
+    at('2026-11-23T12:00:00Z'),
+  );
+  t.deepEqual(
+    spans.map((s) => s.name),
+    ['scheduling', 'container main', 'pod container-kill-helper'],
+    'no sandbox span: its condition is False after completion, so its end is unknown',
+  );
+  const c = one(spans, 'container main');
+  t.deepEqual(
+    c.start,
+    c.end,
+    'whole-second kubelet times: a short container is zero-length, not negative',
+  );
+});
+
+test('pods without a usable context produce no spans, with one notice each', (t) => {
+  const tracker = newTracker();
+  const pods = [
+    pod({
+      uid: 'none',
+      env: { OTHER: 'x' },
+      phase: 'Succeeded',
+      containers: [{ state: terminated(1, 2) }],
+    }),
+    pod({
+      uid: 'unsampled',
+      env: { TRACEPARENT: `00-${TRACE_ID}-${PARENT_ID}-00` },
+      phase: 'Succeeded',
+      containers: [{ state: terminated(1, 2) }],
+    }),
+    pod({
+      uid: 'bad',
+      env: { TRACE_PARENT: '{"traceparent":"00-zz"}' },
+      phase: 'Succeeded',
+      containers: [{ state: terminated(1, 2) }],
+    }),
+  ];
+  const first = tracker.observe(pods, tAt(3));
+  t.deepEqual(first.spans, []);
+  t.deepEqual(first.notices.map((n) => n.kind).sort(), [
+    'invalidContext',
+    'noContext',
+    'notSampled',
+  ]);
+  const second = tracker.observe(pods, tAt(4));
+  t.deepEqual(second.notices, [], 'warned once per pod, not per poll');
+  t.is(tracker.tracedPods, 0);
+  t.is(tracker.trackedPods, 3);
+});
+
+test('a container killed because its pod is being deleted is not an error', (t) => {
+  const tracker = newTracker();
+  tracker.observe(
+    [
+      pod({
+        conditions: scheduledConds,
+        containers: [{ state: running(4), containerID: 'containerd://k' }],
+      }),
+    ],
+    tAt(5),
+  );
+  const { spans } = tracker.observe(
+    [
+      pod({
+        deletionTimestamp: T(40),
+        conditions: scheduledConds,
+        containers: [
+          {
+            state: terminated(4, 12, 143, 'Error', 'containerd://k'),
+            containerID: 'containerd://k',
+          },
+        ],
+      }),
+    ],
+    tAt(13),
+  );
+  const c = one(spans, 'container main');
+  t.is(c.status.code, 'unset');
+  t.is(c.attributes['kse.container.expected_stop'], 'pod_deletion');
+  t.is(c.attributes['process.exit.code'], 143);
+});
+
+test('a native sidecar stopped after the main container finished is not an error; a crashing one is', (t) => {
+  const tracker = newTracker();
+  const common = {
+    conditions: scheduledConds,
+    initSpecs: [{ name: 'proxy', restartPolicy: 'Always' }],
+  };
+  const crashed = tracker.observe(
+    [
+      pod({
+        ...common,
+        init: [
+          {
+            name: 'proxy',
+            state: running(9),
+            lastState: terminated(3, 8, 1, 'Error', 'containerd://p0'),
+            restartCount: 1,
+            containerID: 'containerd://p1',
+          },
+        ],
+        containers: [{ state: running(4), containerID: 'containerd://m' }],
+      }),
+    ],
+    tAt(10),
+  );
+  t.is(one(crashed.spans, 'init-container proxy').status.code, 'error');
+
+  const shutdown = tracker.observe(
+    [
+      pod({
+        ...common,
+        phase: 'Succeeded',
+        init: [
+          {
+            name: 'proxy',
+            state: terminated(9, 21, 137, 'Error', 'containerd://p1'),
+            restartCount: 1,
+            containerID: 'containerd://p1',
+          },
+        ],
+        containers: [
+          {
+            state: terminated(4, 20, 0, 'Completed', 'containerd://m'),
+            containerID: 'containerd://m',
+          },
+        ],
+      }),
+    ],
+    tAt(22),
+  );
+  const stopped = one(shutdown.spans, 'init-container proxy');
+  t.is(stopped.status.code, 'unset');
+  t.is(stopped.attributes['kse.container.expected_stop'], 'sidecar_shutdown');
+  t.is(stopped.attributes['kse.container.sidecar'], true);
+});
+
+test('a failed pod is an ERROR pod span with the pod reason as description and event', (t) => {
+  const tracker = newTracker();
+  const { spans } = tracker.observe(
+    [
+      pod({
+        phase: 'Failed',
+        reason: 'DeadlineExceeded',
+        conditions: scheduledConds,
+        containers: [{ state: terminated(4, 30, 137, 'Error', 'containerd://d') }],
+      }),
+    ],
+    tAt(31),
+  );
+  const p = one(spans, 'pod container-kill-helper');
+  t.deepEqual(p.status, { code: 'error', message: 'DeadlineExceeded' });
+  t.is(p.attributes['k8s.pod.status.reason'], 'DeadlineExceeded');
+  t.true(
+    p.events.some(
+      (e) =>
+        e.name === 'DeadlineExceeded' && e.attributes['kse.event.source'] === 'pod.status.reason',
+    ),
+  );
+});
+
+test('null times (ContainerStatusUnknown) never give a span that ends before it starts', (t) => {
+  const tracker = newTracker();
+  tracker.observe(
+    [
+      pod({
+        conditions: scheduledConds,
+        containers: [{ state: running(4), containerID: 'containerd://u' }],
+      }),
+    ],
+    tAt(5),
+  );
+  const { spans } = tracker.observe(
+    [
+      pod({
+        phase: 'Failed',
+        conditions: scheduledConds,
+        containers: [
+          {
+            state: {
+              terminated: {
+                exitCode: 137,
+                reason: 'ContainerStatusUnknown',
+                startedAt: null,
+                finishedAt: null,
+              },
+            },
+          },
+        ],
+      }),
+    ],
+    tAt(50),
+  );
+  for (const s of spans)
+    t.true(s.end[0] > s.start[0] || (s.end[0] === s.start[0] && s.end[1] >= s.start[1]), s.name);
+  const unknown = spans.filter((s) => s.name === 'container main');
+  t.is(unknown.length, 2, 'the run seen running (no id match) and the unknown terminated run');
+  t.true(unknown.every((s) => s.attributes['kse.end.estimated'] === true));
+});
+
+test('finishedAt before startedAt is clamped and marked', (t) => {
+  const tracker = newTracker();
+  const { spans } = tracker.observe(
+    [
+      pod({
+        phase: 'Succeeded',
+        conditions: scheduledConds,
+        containers: [{ state: terminated(9, 4, 0) }],
+      }),
+    ],
+    tAt(10),
+  );
+  const c = one(spans, 'container main');
+  t.deepEqual([c.start, c.end], [tAt(9), tAt(9)]);
+  t.is(c.attributes['kse.time.clamped'], true);
+});
+
+test('a stale (out-of-order) poll neither re-emits nor reopens a finished run', (t) => {
+  const tracker = newTracker();
+  const runningPod = pod({
+    conditions: scheduledConds,
+    containers: [{ state: running(4), containerID: 'containerd://s' }],
+  });
+  const exited = pod({
+    conditions: scheduledConds,
+    containers: [
+      {
+        state: { waiting: { reason: 'CrashLoopBackOff' } },
+        lastState: terminated(4, 6, 1, 'Error', 'containerd://s'),
+        containerID: 'containerd://s',
+      },
+    ],
+  });
+  tracker.observe([runningPod], tAt(5));
+  t.is(tracker.observe([exited], tAt(7)).spans.length, 1);
+  t.deepEqual(
+    tracker.observe([runningPod], tAt(8)).spans,
+    [],
+    'stale list showing it running again',
+  );
+  t.deepEqual(tracker.observe([exited], tAt(9)).spans, []);
+});
+
+test('a pod missing from one poll and back is not ended; one that reappears after it was gone is not emitted twice', (t) => {
+  const tracker = newTracker();
+  const done = pod({
+    phase: 'Succeeded',
+    conditions: scheduledConds,
+    containers: [{ state: terminated(4, 6, 0, 'Completed', 'containerd://z') }],
+  });
+  const live = pod({
+    uid: 'live',
+    conditions: scheduledConds,
+    containers: [{ state: running(4), containerID: 'containerd://l' }],
+  });
+  t.is(tracker.observe([done, live], tAt(7)).spans.length, 6, 'done: 4 spans; live: 2 phases');
+  t.deepEqual(tracker.observe([done], tAt(8)).spans, [], 'partial list: live is missing once');
+  t.deepEqual(tracker.observe([done, live], tAt(9)).spans, []);
+  t.deepEqual(tracker.observe([], tAt(10)).spans, []);
+  const gone = tracker.observe([], tAt(11));
+  t.deepEqual(gone.spans.map((s) => s.name).sort(), [
+    'container main',
+    'pod container-kill-helper',
+  ]);
+  t.is(tracker.trackedPods, 0);
+  t.deepEqual(
+    tracker.observe([done], tAt(12)).spans,
+    [],
+    'same uid back: its spans were already emitted',
+  );
+});

@@ -1,0 +1,443 @@
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import test, { type ExecutionContext } from 'ava';
+import {
+  KubeletClient,
+  type KubeletClientOptions,
+  KubeletError,
+  type KubeletErrorKind,
+} from '../../src/kubelet/kubeletClient.js';
+import {
+  type KubeletStandIn,
+  type KubeletStandInOptions,
+  startKubeletStandIn,
+} from '../support/kubeletStandIn.js';
+
+const FIXTURE = readFileSync(
+  new URL('../../../shared/fixtures/kubelet/podlist-init-and-restart.json', import.meta.url),
+  'utf8',
+);
+
+const dir = await mkdtemp(join(tmpdir(), 'kubelet-client-test-'));
+const standIns: KubeletStandIn[] = [];
+const clients: KubeletClient[] = [];
+const httpServers: HttpServer[] = [];
+/** Every token any test used: none may ever show up in an error. */
+const tokens = new Set<string>();
+let fileCounter = 0;
+
+test.after.always(async () => {
+  for (const client of clients) client.close();
+  await Promise.all(standIns.map((standIn) => standIn.close()));
+  await Promise.all(
+    httpServers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
+  );
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function tempFile(name: string, content: string): Promise<string> {
+  fileCounter += 1;
+  const path = join(dir, `${fileCounter}-${name}`);
+  await writeFile(path, content);
+  return path;
+}
+
+function newClient(options: KubeletClientOptions): KubeletClient {
+  const client = new KubeletClient(options);
+  clients.push(client);
+  return client;
+}
+
+interface Setup {
+  readonly standIn: KubeletStandIn;
+  readonly client: KubeletClient;
+  readonly tokenFile: string;
+  readonly caFile: string;
+}
+
+/** A fresh stand-in (so that faults and counters are per test) and a client trusting its CA. */
+async function setup(
+  standInOptions: KubeletStandInOptions = {},
+  clientOptions: Partial<KubeletClientOptions> = {},
+): Promise<Setup> {
+  const standIn = await startKubeletStandIn(standInOptions);
+  standIns.push(standIn);
+  tokens.add(standIn.token);
+  const tokenFile = await tempFile('token', `${standIn.token}\n`);
+  const caFile = await tempFile('ca.crt', standIn.caPem);
+  const client = newClient({
+    baseUrl: standIn.url,
+    tokenFile,
+    caFile,
+    insecureTls: false,
+    ...clientOptions,
+  });
+  return { standIn, client, tokenFile, caFile };
+}
+
+/** Asserts a KubeletError of `kind` whose message, hint and cause carry no token. */
+async function expectKubeletError(
+  t: ExecutionContext,
+  promise: Promise<unknown>,
+  kind: KubeletErrorKind,
+): Promise<KubeletError> {
+  const error = await t.throwsAsync(promise, { instanceOf: KubeletError });
+  if (error === undefined) throw new Error('unreachable: throwsAsync failed the test');
+  t.is(error.kind, kind, error.message);
+  for (const token of tokens) {
+    t.false(error.message.includes(token), 'token in message');
+    t.false((error.hint ?? '').includes(token), 'token in hint');
+    t.false(String(error.cause ?? '').includes(token), 'token in cause');
+    t.false((error.stack ?? '').includes(token), 'token in stack');
+  }
+  return error;
+}
+
+async function closedPort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+test('fetches /pods with the CA file and returns the exact body bytes (identity encoding)', async (t) => {
+  const { standIn, client } = await setup({ gzip: false });
+  standIn.setBody(FIXTURE);
+  const body = await client.fetchPods();
+  t.true(Buffer.isBuffer(body));
+  t.true(body.equals(Buffer.from(FIXTURE)));
+  t.is(standIn.requests, 1);
+});
+
+test('decompresses a gzip body that the stand-in really compresses', async (t) => {
+  const { standIn, client } = await setup();
+  const big = JSON.stringify({ kind: 'PodList', items: Array.from({ length: 50 }, () => FIXTURE) });
+  standIn.setBody(big);
+
+  // The stand-in does gzip when asked, so the client's gzip path is what is being tested.
+  const encoding = await new Promise<string | undefined>((resolve, reject) => {
+    const req = httpsRequest(
+      `${standIn.url}/pods`,
+      {
+        ca: standIn.caPem,
+        headers: { authorization: `Bearer ${standIn.token}`, 'accept-encoding': 'gzip' },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.headers['content-encoding']));
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+  t.is(encoding, 'gzip');
+
+  const body = await client.fetchPods();
+  t.is(body.toString('utf8'), big);
+});
+
+test('insecureTls works without a CA file', async (t) => {
+  const { standIn } = await setup();
+  standIn.setBody(FIXTURE);
+  const client = newClient({
+    baseUrl: standIn.url,
+    tokenFile: await tempFile('token', standIn.token),
+    insecureTls: true,
+  });
+  t.is((await client.fetchPods()).toString('utf8'), FIXTURE);
+});
+
+test('an unverifiable certificate without a CA file is a tls error with the operator hint', async (t) => {
+  const { standIn, tokenFile } = await setup();
+  const client = newClient({ baseUrl: standIn.url, tokenFile, insecureTls: false });
+  const error = await expectKubeletError(t, client.fetchPods(), 'tls');
+  t.regex(error.hint ?? '', /KUBELET_CA_FILE/);
+  t.regex(error.hint ?? '', /KUBELET_INSECURE_TLS/);
+  t.is(standIn.requests, 0);
+});
+
+test('a wrong CA is a tls error with the operator hint', async (t) => {
+  const { standIn, tokenFile } = await setup();
+  const other = await startKubeletStandIn();
+  standIns.push(other);
+  const client = newClient({
+    baseUrl: standIn.url,
+    tokenFile,
+    caFile: await tempFile('other-ca.crt', other.caPem),
+    insecureTls: false,
+  });
+  const error = await expectKubeletError(t, client.fetchPods(), 'tls');
+  t.regex(error.hint ?? '', /KUBELET_CA_FILE/);
+  t.regex(error.hint ?? '', /KUBELET_INSECURE_TLS/);
+  t.is(standIn.requests, 0);
+});
+
+test('an unreadable or invalid CA file is a ca error', async (t) => {
+  const { standIn, tokenFile } = await setup();
+  const missing = newClient({
+    baseUrl: standIn.url,
+    tokenFile,
+    caFile: join(dir, 'no-such-ca.crt'),
+    insecureTls: false,
+  });
+  const missingError = await expectKubeletError(t, missing.fetchPods(), 'ca');
+  t.regex(missingError.message, /no-such-ca\.crt/);
+  const garbage = newClient({
+    baseUrl: standIn.url,
+    tokenFile,
+    caFile: await tempFile('garbage.crt', 'not a certificate\n'),
+    insecureTls: false,
+  });
+  await expectKubeletError(t, garbage.fetchPods(), 'ca');
+  t.is(standIn.requests, 0);
+});
+
+test('a rejected token is unauthorized with the nodes/pods RBAC hint, without retrying', async (t) => {
+  const { standIn } = await setup();
+  const wrong = 'wrong-token-0123456789abcdef';
+  tokens.add(wrong);
+  const client = newClient({
+    baseUrl: standIn.url,
+    tokenFile: await tempFile('wrong-token', wrong),
+    caFile: await tempFile('ca.crt', standIn.caPem),
+    insecureTls: false,
+  });
+  const error = await expectKubeletError(t, client.fetchPods(), 'unauthorized');
+  t.is(error.statusCode, 401);
+  t.regex(error.hint ?? '', /nodes\/pods/);
+  t.regex(error.message, /Unauthorized/);
+  t.is(standIn.requests, 1, 'the token did not change, so no second request');
+});
+
+test('403 is forbidden with the RBAC rule and the nodes/proxy fallback in the hint', async (t) => {
+  const { standIn, client } = await setup();
+  standIn.injectFault({ status: 403 });
+  const error = await expectKubeletError(t, client.fetchPods(), 'forbidden');
+  t.is(error.statusCode, 403);
+  t.regex(error.hint ?? '', /nodes\/pods/);
+  t.regex(error.hint ?? '', /"get"/);
+  t.regex(error.hint ?? '', /nodes\/proxy/);
+  t.regex(error.message, /subresource\(s\)=\[pods\]/);
+});
+
+test('500 is an http error with the status and a short sanitised body excerpt', async (t) => {
+  const { standIn, client } = await setup();
+  standIn.injectFault({ status: 500, body: `boom\n\u0000\u001b[31m${'x'.repeat(1000)}` });
+  const error = await expectKubeletError(t, client.fetchPods(), 'http');
+  t.is(error.statusCode, 500);
+  t.regex(error.message, /500/);
+  t.regex(error.message, /boom/);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: asserting their absence
+  t.notRegex(error.message, /[\u0000-\u001f]/);
+  t.false(error.message.includes('x'.repeat(201)));
+  // The connection stays usable after an error status.
+  standIn.setBody(FIXTURE);
+  t.is((await client.fetchPods()).toString('utf8'), FIXTURE);
+});
+
+test('a token echoed in an error body never reaches the message', async (t) => {
+  const { standIn, client } = await setup();
+  standIn.injectFault({ status: 500, body: `token ${standIn.token} rejected` });
+  const error = await expectKubeletError(t, client.fetchPods(), 'http');
+  t.regex(error.message, /\[REDACTED\]/);
+  // A token cut by the 200-character excerpt must not leave a prefix behind either.
+  standIn.injectFault({ status: 500, body: `${'y'.repeat(190)} ${standIn.token}` });
+  const cut = await expectKubeletError(t, client.fetchPods(), 'http');
+  t.false(cut.message.includes(standIn.token.slice(0, 8)));
+  // Credentials the client never read are redacted when they look like a bearer header.
+  standIn.injectFault({ status: 502, body: 'upstream said Authorization: Bearer abc.def.ghi' });
+  const bearer = await expectKubeletError(t, client.fetchPods(), 'http');
+  t.false(bearer.message.includes('abc.def.ghi'));
+});
+
+test('a response slower than timeoutMs is a timeout, and the next fetch recovers', async (t) => {
+  // Short enough to keep the test quick, long enough for the recovery fetch on a busy machine.
+  const { standIn, client } = await setup({}, { timeoutMs: 1_000 });
+  standIn.injectFault({ delayMs: 60_000 });
+  await expectKubeletError(t, client.fetchPods(), 'timeout');
+  standIn.setBody(FIXTURE);
+  t.is((await client.fetchPods()).toString('utf8'), FIXTURE);
+});
+
+test('an aborted signal rejects with a KubeletError, before or during the request', async (t) => {
+  const { standIn, client } = await setup();
+  await expectKubeletError(t, client.fetchPods(AbortSignal.abort()), 'timeout');
+  standIn.injectFault({ delayMs: 5_000 });
+  const controller = new AbortController();
+  const pending = client.fetchPods(controller.signal);
+  while (standIn.requests === 0) await new Promise((resolve) => setImmediate(resolve));
+  controller.abort();
+  await expectKubeletError(t, pending, 'timeout');
+});
+
+test('a closed port is a connection error', async (t) => {
+  const port = await closedPort();
+  const client = newClient({ baseUrl: `https://127.0.0.1:${port}`, insecureTls: true });
+  const error = await expectKubeletError(t, client.fetchPods(), 'connection');
+  t.regex(error.message, /ECONNREFUSED/);
+});
+
+test('a reset connection is a connection error', async (t) => {
+  const { standIn, client } = await setup();
+  standIn.injectFault({ destroy: true });
+  await expectKubeletError(t, client.fetchPods(), 'connection');
+  t.is(standIn.requests, 1);
+});
+
+test('a body over the cap is tooLarge, by Content-Length and by decompressed size', async (t) => {
+  const identity = await setup({ gzip: false }, { maxBodyBytes: 1024 });
+  identity.standIn.setBody(FIXTURE);
+  t.true(Buffer.byteLength(FIXTURE) > 1024);
+  await expectKubeletError(t, identity.client.fetchPods(), 'tooLarge');
+
+  // Gzip is streamed without Content-Length: the cap applies to the decompressed bytes.
+  const gzip = await setup({}, { maxBodyBytes: 10 * 1024 });
+  gzip.standIn.setBody(JSON.stringify({ items: 'a'.repeat(200 * 1024) }));
+  await expectKubeletError(t, gzip.client.fetchPods(), 'tooLarge');
+
+  // A body under the cap still passes afterwards.
+  gzip.standIn.setBody('{"items":[]}');
+  t.is((await gzip.client.fetchPods()).toString('utf8'), '{"items":[]}');
+});
+
+test('a connection closed before Content-Length is reached is truncated', async (t) => {
+  const { standIn, client } = await setup({ gzip: false });
+  standIn.setBody(FIXTURE);
+  standIn.injectFault({ truncate: true });
+  await expectKubeletError(t, client.fetchPods(), 'truncated');
+  t.is((await client.fetchPods()).toString('utf8'), FIXTURE);
+});
+
+test('a connection closed in the middle of a chunk is truncated', async (t) => {
+  const { standIn, client } = await setup();
+  standIn.setBody(FIXTURE);
+  standIn.injectFault({ truncate: 'chunked' });
+  await expectKubeletError(t, client.fetchPods(), 'truncated');
+});
+
+test('a non-JSON body is returned as is (the caller parses)', async (t) => {
+  const { standIn, client } = await setup();
+  standIn.injectFault({ raw: 'not json' });
+  t.is((await client.fetchPods()).toString('utf8'), 'not json');
+});
+
+test('a rotated token file is picked up by the next fetch', async (t) => {
+  const { standIn, client, tokenFile } = await setup();
+  await client.fetchPods();
+  const next = 'rotated-token-fedcba9876543210fedcba';
+  tokens.add(next);
+  await writeFile(tokenFile, next);
+  standIn.rotateToken(next);
+  await client.fetchPods();
+  t.is(standIn.requests, 2, 'no 401 round trip: the change was seen up front');
+});
+
+test('a token changed without new file metadata is re-read after a 401 and retried once', async (t) => {
+  const { standIn, client, tokenFile } = await setup({ token: 'a'.repeat(40) });
+  tokens.add('a'.repeat(40));
+  // Whole seconds, so that utimes can restore the exact same mtime later.
+  const fixed = new Date('2024-01-01T00:00:00Z');
+  await utimes(tokenFile, fixed, fixed);
+  await client.fetchPods();
+  const before = await stat(tokenFile);
+  const next = 'b'.repeat(40);
+  tokens.add(next);
+  await writeFile(tokenFile, `${next}\n`);
+  await utimes(tokenFile, fixed, fixed);
+  const after = await stat(tokenFile);
+  t.deepEqual([after.ino, after.size, after.mtimeMs], [before.ino, before.size, before.mtimeMs]);
+  standIn.rotateToken(next);
+  await client.fetchPods();
+  t.is(standIn.requests, 3, 'one 401 with the cached token, then the retry');
+});
+
+test('a base URL with a path prefix gets /pods appended', async (t) => {
+  const prefix = '/api/v1/nodes/node-1/proxy';
+  const { standIn, tokenFile, caFile } = await setup({ pathPrefix: prefix });
+  standIn.setBody(FIXTURE);
+  const withPrefix = newClient({
+    baseUrl: `${standIn.url}${prefix}/`,
+    tokenFile,
+    caFile,
+    insecureTls: false,
+  });
+  t.is((await withPrefix.fetchPods()).toString('utf8'), FIXTURE);
+  const withoutPrefix = newClient({ baseUrl: standIn.url, tokenFile, caFile, insecureTls: false });
+  const error = await expectKubeletError(t, withoutPrefix.fetchPods(), 'http');
+  t.is(error.statusCode, 404);
+});
+
+test('a missing or empty token file is a token error at fetch time, over https', async (t) => {
+  const { standIn, caFile } = await setup();
+  const missingPath = join(dir, 'no-such-token');
+  const missing = newClient({
+    baseUrl: standIn.url,
+    tokenFile: missingPath,
+    caFile,
+    insecureTls: false,
+  });
+  const error = await expectKubeletError(t, missing.fetchPods(), 'token');
+  t.regex(error.message, /no-such-token/);
+  const empty = newClient({
+    baseUrl: standIn.url,
+    tokenFile: await tempFile('empty-token', '\n'),
+    caFile,
+    insecureTls: false,
+  });
+  await expectKubeletError(t, empty.fetchPods(), 'token');
+  t.is(standIn.requests, 0);
+});
+
+test('over plain http (kubectl proxy) a missing token file sends no token; a present one is sent', async (t) => {
+  const seen: (string | undefined)[] = [];
+  const server = createHttpServer((req, res) => {
+    seen.push(req.headers.authorization);
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.end(req.url);
+  });
+  httpServers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const baseUrl = `http://127.0.0.1:${port}/api/v1/nodes/n1/proxy`;
+
+  const anonymous = newClient({
+    baseUrl,
+    tokenFile: join(dir, 'absent-token'),
+    insecureTls: false,
+  });
+  t.is((await anonymous.fetchPods()).toString('utf8'), '/api/v1/nodes/n1/proxy/pods');
+
+  const token = 'proxy-token-0123456789';
+  tokens.add(token);
+  const authenticated = newClient({
+    baseUrl,
+    tokenFile: await tempFile('proxy-token', token),
+    insecureTls: false,
+  });
+  await authenticated.fetchPods();
+  t.deepEqual(seen, [undefined, `Bearer ${token}`]);
+});
+
+test('sequential fetches reuse one TCP connection', async (t) => {
+  const { standIn, client } = await setup();
+  standIn.setBody(FIXTURE);
+  for (let i = 0; i < 20; i += 1) {
+    t.is((await client.fetchPods()).toString('utf8'), FIXTURE);
+  }
+  t.is(standIn.requests, 20);
+  t.is(standIn.connections, 1);
+});
+
+test('a closed client rejects with a connection error', async (t) => {
+  const { client } = await setup();
+  await client.fetchPods();
+  client.close();
+  await expectKubeletError(t, client.fetchPods(), 'connection');
+});

@@ -1,0 +1,475 @@
+/**
+ * End-to-end: the real entry point (`node dist/main.js`, configured by env) against a real HTTPS
+ * kubelet stand-in and a real OTLP/gRPC receiver on 127.0.0.1. Assertions are on the spans as
+ * decoded from the wire. `npm test` builds dist/ first.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import test from 'ava';
+import { type AgentProcess, startAgent } from './support/agentProcess.js';
+import { type KubeletStandIn, startKubeletStandIn } from './support/kubeletStandIn.js';
+import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from './support/otlpReceiver.js';
+import {
+  containerId,
+  litmusTraceParentValue,
+  type PodScript,
+  podAt,
+  podListBody,
+  type RawObject,
+  unrelatedPod,
+} from './support/podBuilder.js';
+
+const TRACE = '5b8efff798038103d269b633813fc60c';
+const RUNNER_SPAN = 'eee19b7ec3c1b174'; // ExecuteChaosRunner in the user's trace
+const HELPER_PARENT = 'a1b2c3d4e5f60718'; // CreateContainerKillHelperPod in litmus-go
+const NODE = 'worker-1';
+const T0 = '2026-11-23T10:00:00Z';
+const sec = (s: number) => new Date(Date.parse(T0) + s * 1000).toISOString().replace('.000Z', 'Z');
+const ns = (s: number) => BigInt(Date.parse(T0) / 1000 + s) * 1_000_000_000n;
+
+interface Rig {
+  kubelet: KubeletStandIn;
+  receiver: OtlpReceiver;
+  agent?: AgentProcess;
+  dir: string;
+  env: Record<string, string>;
+}
+
+const rigs: Rig[] = [];
+
+async function rig(extraEnv: Record<string, string> = {}): Promise<Rig> {
+  const kubelet = await startKubeletStandIn();
+  const receiver = await startOtlpReceiver();
+  const dir = mkdtempSync(join(tmpdir(), 'kse-e2e-'));
+  writeFileSync(join(dir, 'ca.crt'), kubelet.caPem);
+  writeFileSync(join(dir, 'token'), kubelet.token);
+  kubelet.setBody(podListBody([]));
+  const env = {
+    NODE_NAME: NODE,
+    KUBELET_URL: kubelet.url,
+    KUBELET_CA_FILE: join(dir, 'ca.crt'),
+    KUBELET_TOKEN_FILE: join(dir, 'token'),
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+    POLL_INTERVAL: '100ms',
+    OTEL_BSP_SCHEDULE_DELAY: '50',
+    LOG_LEVEL: 'debug',
+    ...extraEnv,
+  };
+  const r: Rig = { kubelet, receiver, dir, env };
+  rigs.push(r);
+  return r;
+}
+
+test.after.always(async () => {
+  for (const r of rigs) {
+    await r.agent?.stop('SIGKILL');
+    await r.kubelet.close();
+    await r.receiver.close();
+    rmSync(r.dir, { recursive: true, force: true });
+  }
+});
+
+/** Serves `pods` and waits until the agent has polled them at least twice. */
+async function serve(r: Rig, pods: RawObject[]): Promise<void> {
+  r.kubelet.setBody(podListBody(pods));
+  const target = r.kubelet.requests + 2;
+  const deadline = Date.now() + 10_000;
+  while (r.kubelet.requests < target) {
+    if (Date.now() > deadline) throw new Error('the agent stopped polling the kubelet');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+const named = (spans: readonly ReceivedSpan[], name: string) =>
+  spans.filter((s) => s.name === name);
+function only(spans: readonly ReceivedSpan[], name: string): ReceivedSpan {
+  const found = named(spans, name);
+  if (found.length !== 1) {
+    throw new Error(`expected one "${name}", got ${found.length}: ${spans.map((s) => s.name)}`);
+  }
+  return found[0] as ReceivedSpan;
+}
+
+// ------------------------------------------------------------------ a Litmus-shaped experiment
+
+const litmusLabels = {
+  chaosUID: 'f3d1c0de-0000-4000-8000-00000000c4a0',
+  'app.kubernetes.io/part-of': 'litmus',
+};
+
+const runner: PodScript = {
+  name: 'engine-nginx-runner',
+  namespace: 'litmus',
+  labels: { ...litmusLabels, app: 'engine-nginx', 'app.kubernetes.io/component': 'chaos-runner' },
+  creationTimestamp: sec(0),
+  restartPolicy: 'OnFailure',
+  nodeName: NODE,
+  containers: [
+    {
+      name: 'chaos-runner',
+      image: 'litmuschaos/chaos-runner:3.12.0',
+      runs: [{ startedAt: sec(2) }],
+    },
+  ],
+};
+
+const experiment: PodScript = {
+  name: 'container-kill-x2k9qp-7fw4c',
+  generateName: 'container-kill-x2k9qp-',
+  namespace: 'litmus',
+  labels: {
+    ...litmusLabels,
+    name: 'container-kill',
+    'app.kubernetes.io/component': 'experiment-job',
+    'job-name': 'container-kill-x2k9qp',
+  },
+  owner: { kind: 'Job', name: 'container-kill-x2k9qp' },
+  creationTimestamp: sec(3),
+  restartPolicy: 'Never',
+  nodeName: NODE,
+  containers: [
+    {
+      name: 'container-kill-x2k9qp',
+      image: 'litmuschaos/go-runner:3.12.0',
+      env: {
+        CHAOS_NAMESPACE: 'litmus',
+        TRACE_PARENT: litmusTraceParentValue(TRACE, RUNNER_SPAN),
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'otel-collector.observability:4317',
+        DB_PASSWORD: 'hunter2-do-not-leak',
+      },
+      runs: [{ startedAt: sec(6), finishedAt: sec(30) }],
+    },
+  ],
+};
+
+const helper: PodScript = {
+  name: 'container-kill-helper-hzv7c',
+  generateName: 'container-kill-helper-',
+  namespace: 'litmus',
+  labels: { ...litmusLabels, name: 'container-kill', app: 'container-kill-helper-9sjk2' },
+  creationTimestamp: sec(10),
+  restartPolicy: 'Never',
+  nodeName: NODE,
+  containers: [
+    {
+      name: 'container-kill',
+      image: 'litmuschaos/go-runner:3.12.0',
+      env: { TRACE_PARENT: litmusTraceParentValue(TRACE, HELPER_PARENT) },
+      runs: [{ startedAt: sec(12), finishedAt: sec(20) }],
+    },
+  ],
+};
+
+const notSelected: PodScript = {
+  name: 'web-0',
+  namespace: 'shop',
+  labels: { app: 'web' },
+  creationTimestamp: sec(0),
+  nodeName: NODE,
+  containers: [
+    {
+      name: 'web',
+      env: { TRACEPARENT: `00-${TRACE}-${HELPER_PARENT}-01` },
+      runs: [{ startedAt: sec(1) }],
+    },
+  ],
+};
+
+test('a Litmus container-kill experiment: helper and experiment pods appear inside the experiment trace', async (t) => {
+  const r = await rig();
+  r.agent = startAgent(r.env);
+  await r.agent.waitForLog((l) => l.msg === 'started');
+  const filler = [unrelatedPod(1, NODE), unrelatedPod(2, NODE), podAt(notSelected, sec(1))];
+
+  await serve(r, [...filler, podAt(runner, sec(5)), podAt(experiment, sec(8))]);
+  await serve(r, [
+    ...filler,
+    podAt(runner, sec(14)),
+    podAt(experiment, sec(14)),
+    podAt(helper, sec(14)),
+  ]);
+  await serve(r, [
+    ...filler,
+    podAt(runner, sec(21)),
+    podAt(experiment, sec(21)),
+    podAt(helper, sec(21)),
+  ]);
+  // the experiment deletes its helper pod a moment after it completes
+  await serve(r, [...filler, podAt(runner, sec(22)), podAt(experiment, sec(22))]);
+  await serve(r, [...filler, podAt(runner, sec(31)), podAt(experiment, sec(31))]);
+
+  await r.receiver.waitFor((s) => s.some((x) => x.name === 'pod container-kill-x2k9qp'));
+  const spans = r.receiver.spans;
+
+  // every span belongs to the experiment's trace; nothing from the runner (no context) or web-0
+  t.true(spans.every((s) => s.traceId === TRACE));
+  t.false(spans.some((s) => s.resource['k8s.pod.name'] === 'web-0'));
+  t.false(spans.some((s) => s.resource['k8s.pod.name'] === 'engine-nginx-runner'));
+
+  // helper pod: under litmus-go's CreateContainerKillHelperPod span
+  const helperPod = only(spans, 'pod container-kill-helper');
+  t.is(helperPod.parentSpanId, HELPER_PARENT);
+  t.is(helperPod.startNs, ns(10));
+  t.is(helperPod.endNs, ns(20));
+  t.is(helperPod.status.code, 0);
+  t.is(helperPod.kind, 1, 'INTERNAL');
+  t.like(helperPod.resource, {
+    'service.name': 'kubelet-span-exporter',
+    'k8s.node.name': NODE,
+    'k8s.namespace.name': 'litmus',
+    'k8s.pod.name': 'container-kill-helper-hzv7c',
+  });
+  const helperChildren = spans.filter((s) => s.parentSpanId === helperPod.spanId);
+  t.deepEqual(helperChildren.map((s) => s.name).sort(), [
+    'container container-kill',
+    'sandbox',
+    'scheduling',
+  ]);
+  const helperRun = only(helperChildren, 'container container-kill');
+  t.is(helperRun.startNs, ns(12));
+  t.is(helperRun.endNs, ns(20));
+  t.like(helperRun.attributes, {
+    'k8s.container.name': 'container-kill',
+    'k8s.container.restart_count': 0,
+    'process.exit.code': 0,
+    'container.image.name': 'docker.io/litmuschaos/go-runner', // as the kubelet reports it
+    'container.id': containerId(`${helperPod.resource['k8s.pod.uid']}/container-kill/0`),
+  });
+  t.deepEqual(helperRun.attributes['container.image.tags'], ['3.12.0']);
+  t.is(helperRun.scope.name, 'kubelet-span-exporter');
+
+  // experiment Job pod: under the runner's span, container run emitted when it exited
+  const experimentPod = only(spans, 'pod container-kill-x2k9qp');
+  t.is(experimentPod.parentSpanId, RUNNER_SPAN);
+  t.is(experimentPod.startNs, ns(3));
+  t.is(experimentPod.endNs, ns(30));
+  const experimentRun = only(spans, 'container container-kill-x2k9qp');
+  t.is(experimentRun.parentSpanId, experimentPod.spanId);
+  t.is(experimentRun.startNs, ns(6));
+  t.is(experimentRun.endNs, ns(30));
+
+  // each span exactly once; ids unique
+  t.is(new Set(spans.map((s) => s.spanId)).size, spans.length);
+  // no env value other than the trace context ever leaves the agent
+  t.false(JSON.stringify(r.agent.logs).includes('do-not-leak'));
+  t.false(
+    JSON.stringify(spans, (_k, v) => (typeof v === 'bigint' ? String(v) : v)).includes(
+      'do-not-leak',
+    ),
+  );
+  t.true(r.agent.logs.some((l) => l.msg === 'tracing pod' && l.traceId === TRACE));
+  t.is(await r.agent.stop(), 0);
+});
+
+test('a container OOM-killed and restarted: one ERROR span per run, the restart counted', async (t) => {
+  const r = await rig();
+  const stress: PodScript = {
+    name: 'stress-7c9d',
+    namespace: 'litmus',
+    labels: { chaosUID: 'x' },
+    creationTimestamp: sec(0),
+    restartPolicy: 'Always',
+    nodeName: NODE,
+    containers: [
+      {
+        name: 'stress',
+        env: { TRACEPARENT: `00-${TRACE}-${HELPER_PARENT}-01` },
+        runs: [
+          { startedAt: sec(2), finishedAt: sec(9), exitCode: 137, reason: 'OOMKilled' },
+          { startedAt: sec(20) },
+        ],
+      },
+    ],
+  };
+  r.agent = startAgent(r.env);
+  await serve(r, [podAt(stress, sec(5))]);
+  await serve(r, [podAt(stress, sec(12))]); // CrashLoopBackOff after the OOM kill
+  await r.receiver.waitFor((s) => s.some((x) => x.name === 'container stress'));
+  await serve(r, [podAt(stress, sec(25))]); // restarted
+  await serve(r, []);
+  await serve(r, []);
+  await r.receiver.waitFor((s) => s.some((x) => x.name === 'pod stress-7c9d'));
+  const runs = named(r.receiver.spans, 'container stress').sort((a, b) =>
+    a.startNs < b.startNs ? -1 : 1,
+  );
+  t.is(runs.length, 2);
+  const [oom, second] = runs as [ReceivedSpan, ReceivedSpan];
+  t.is(oom.startNs, ns(2));
+  t.is(oom.endNs, ns(9));
+  t.deepEqual(oom.status, { code: 2, message: 'OOMKilled' });
+  t.like(oom.attributes, { 'process.exit.code': 137, 'k8s.container.restart_count': 0 });
+  t.is(second.startNs, ns(20));
+  t.is(second.attributes['k8s.container.restart_count'], 1);
+  t.is(second.attributes['kse.end.estimated'], true, 'still running when the pod vanished');
+  const pod = only(r.receiver.spans, 'pod stress-7c9d');
+  t.true(pod.events.some((e) => e.name === 'CrashLoopBackOff'));
+  t.true(pod.events.some((e) => e.name === 'kubelet saw pod'));
+  t.is(await r.agent.stop(), 0);
+});
+
+test('init containers: a span per init container and an initialization phase', async (t) => {
+  const r = await rig();
+  const withInit: PodScript = {
+    name: 'db-migrate-job-8d2kq',
+    generateName: 'db-migrate-job-',
+    namespace: 'ci',
+    labels: { chaosUID: 'ci' },
+    creationTimestamp: sec(0),
+    restartPolicy: 'Never',
+    nodeName: NODE,
+    initContainers: [
+      { name: 'wait-for-db', runs: [{ startedAt: sec(2), finishedAt: sec(4) }] },
+      { name: 'fetch-schema', runs: [{ startedAt: sec(5), finishedAt: sec(6) }] },
+    ],
+    containers: [
+      {
+        name: 'migrate',
+        env: { TRACEPARENT: `00-${TRACE}-${HELPER_PARENT}-01`, TRACESTATE: 'ci=build42' },
+        runs: [{ startedAt: sec(8), finishedAt: sec(11) }],
+      },
+    ],
+  };
+  r.agent = startAgent(r.env);
+  await serve(r, [podAt(withInit, sec(7))]);
+  await serve(r, [podAt(withInit, sec(12))]);
+  await r.receiver.waitFor((s) => s.some((x) => x.name === 'pod db-migrate-job'));
+  const spans = r.receiver.spans;
+  const pod = only(spans, 'pod db-migrate-job');
+  t.is(pod.traceState, 'ci=build42');
+  const init1 = only(spans, 'init-container wait-for-db');
+  const init2 = only(spans, 'init-container fetch-schema');
+  const phase = only(spans, 'initialization');
+  for (const s of [init1, init2, phase, only(spans, 'container migrate')]) {
+    t.is(s.parentSpanId, pod.spanId);
+  }
+  t.deepEqual([init1.startNs, init1.endNs], [ns(2), ns(4)]);
+  t.deepEqual([init2.startNs, init2.endNs], [ns(5), ns(6)]);
+  t.true(phase.startNs <= ns(2) && phase.endNs >= ns(6));
+  t.is(await r.agent.stop(), 0);
+});
+
+test('invalid and missing contexts: no spans, one warning per invalid pod', async (t) => {
+  const r = await rig();
+  const bad: PodScript = {
+    name: 'bad-ctx',
+    namespace: 'litmus',
+    labels: { chaosUID: 'x' },
+    creationTimestamp: sec(0),
+    restartPolicy: 'Never',
+    nodeName: NODE,
+    containers: [
+      {
+        name: 'c',
+        env: {
+          TRACE_PARENT: '{"traceparent":"00-00000000000000000000000000000000-a1b2c3d4e5f60718-01"}',
+        },
+        runs: [{ startedAt: sec(1), finishedAt: sec(2) }],
+      },
+    ],
+  };
+  const none: PodScript = {
+    ...bad,
+    name: 'no-ctx',
+    containers: [{ name: 'c', runs: [{ startedAt: sec(1), finishedAt: sec(2) }] }],
+  };
+  const good: PodScript = {
+    ...bad,
+    name: 'good-ctx',
+    containers: [
+      {
+        name: 'c',
+        env: { TRACEPARENT: `00-${TRACE}-${HELPER_PARENT}-01` },
+        runs: [{ startedAt: sec(1), finishedAt: sec(2) }],
+      },
+    ],
+  };
+  r.agent = startAgent(r.env);
+  await serve(r, [podAt(bad, sec(3)), podAt(none, sec(3)), podAt(good, sec(3))]);
+  await serve(r, [podAt(bad, sec(4)), podAt(none, sec(4)), podAt(good, sec(4))]);
+  await r.receiver.waitFor((s) => s.some((x) => x.name === 'pod good-ctx'));
+  t.deepEqual([...new Set(r.receiver.spans.map((s) => s.resource['k8s.pod.name']))], ['good-ctx']);
+  const warnings = r.agent.logs.filter((l) => l.msg?.startsWith('invalid trace context'));
+  t.is(warnings.length, 1);
+  t.like(warnings[0], { pod: 'litmus/bad-ctx', env: 'TRACE_PARENT', level: 'warn' });
+  t.regex(String(warnings[0]?.error), /zero/);
+  t.is(await r.agent.stop(), 0);
+});
+
+test('tracing disabled: no kubelet or collector traffic, clean shutdown', async (t) => {
+  const r = await rig({ TRACING_ENABLED: 'false' });
+  r.kubelet.setBody(podListBody([podAt(helper, sec(30))]));
+  r.agent = startAgent(r.env);
+  await r.agent.waitForLog((l) => l.msg?.startsWith('started with tracing disabled') ?? false);
+  // give a poller every chance to poll (10 intervals) before checking nothing happened
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  t.is(r.kubelet.requests, 0);
+  t.is(r.receiver.requests, 0);
+  t.is(await r.agent.stop(), 0);
+});
+
+test('OTEL_SDK_DISABLED=true idles the same way', async (t) => {
+  const r = await rig({ OTEL_SDK_DISABLED: 'true' });
+  r.agent = startAgent(r.env);
+  await r.agent.waitForLog((l) => l.msg?.startsWith('started with tracing disabled') ?? false);
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  t.is(r.kubelet.requests, 0);
+  t.is(await r.agent.stop('SIGINT'), 0);
+});
+
+test('bad configuration: exit code 2 and one line per problem naming variable and value', async (t) => {
+  const agent = startAgent({
+    POLL_INTERVAL: 'fast',
+    POD_SELECTOR: 'env in dev',
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+    KUBELET_INSECURE_TLS: 'maybe',
+  });
+  t.is(await agent.exited, 2);
+  const lines = agent.stderr().trim().split('\n');
+  const errors = lines.filter((l) => l.startsWith('config error: '));
+  t.is(errors.length, 6, lines.join('\n'));
+  for (const [name, value] of [
+    ['POLL_INTERVAL', 'fast'],
+    ['POD_SELECTOR', 'env in dev'],
+    ['OTEL_EXPORTER_OTLP_PROTOCOL', 'http/protobuf'],
+    ['KUBELET_INSECURE_TLS', 'maybe'],
+  ] as const) {
+    t.true(
+      errors.some((e) => e.includes(name) && e.includes(value)),
+      name,
+    );
+  }
+  t.true(errors.some((e) => e.includes('NODE_NAME')));
+  t.true(errors.some((e) => e.includes('KUBELET_URL') && e.includes('NODE_IP')));
+  t.deepEqual(agent.logs, [], 'nothing on stdout');
+});
+
+test('SIGTERM flushes pending spans to the collector and exits 0', async (t) => {
+  // spans wait up to 60 s for a batch to fill: only the shutdown flush can deliver them in time
+  const r = await rig({ OTEL_BSP_SCHEDULE_DELAY: '60000' });
+  r.agent = startAgent(r.env);
+  await serve(r, [podAt(helper, sec(21))]);
+  await r.agent.waitForLog((l) => l.msg === 'tracing pod');
+  t.is(r.receiver.spans.length, 0);
+  t.is(await r.agent.stop('SIGTERM'), 0);
+  // first seen finished: no sandbox span (its condition is False once the pod completed)
+  t.deepEqual(r.receiver.spans.map((s) => s.name).sort(), [
+    'container container-kill',
+    'pod container-kill-helper',
+    'scheduling',
+  ]);
+  t.true(r.agent.logs.some((l) => l.msg === 'shutdown complete' && l.delivered === 3));
+});
+
+test('kubelet refusing the token: the poll fails with an RBAC hint and the agent keeps going', async (t) => {
+  const r = await rig();
+  writeFileSync(join(r.dir, 'token'), 'wrong-token');
+  r.agent = startAgent(r.env);
+  const warning = await r.agent.waitForLog((l) => l.kind === 'unauthorized');
+  t.regex(String(warning.hint), /nodes\/pods/);
+  t.false(JSON.stringify(r.agent.logs).includes('wrong-token'));
+  // the token rotates: the next poll succeeds without a restart
+  writeFileSync(join(r.dir, 'token'), r.kubelet.token);
+  await r.agent.waitForLog((l) => l.msg === 'first kubelet poll succeeded', 40_000);
+  t.is(await r.agent.stop(), 0);
+});
