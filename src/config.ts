@@ -73,6 +73,8 @@ export interface Config {
    */
   readonly resourceAttributes: Readonly<Record<string, string>>;
   readonly logLevel: LogLevel;
+  /** Port of `/healthz`, `/readyz` and `/metrics` (0: any free port). */
+  readonly httpPort: number;
 }
 
 /**
@@ -119,6 +121,8 @@ const DEFAULT_SHUTDOWN_TIMEOUT_MS = 8000;
 const SHUTDOWN_TIMEOUT_RANGE = [0, 9000] as const;
 const DEFAULT_SERVICE_NAME = 'kubelet-span-exporter';
 const DEFAULT_LOG_LEVEL: LogLevel = 'info';
+const DEFAULT_HTTP_PORT = 9464;
+const HTTP_PORT_RANGE = [0, 65535] as const;
 
 const VARIABLES = [
   // agent
@@ -159,6 +163,13 @@ const VARIABLES = [
     group: 'agent',
     default: DEFAULT_LOG_LEVEL,
     description: `Log level: ${LOG_LEVELS.map((l) => `\`${l}\``).join(', ')}.`,
+  },
+  {
+    name: 'HTTP_PORT',
+    group: 'agent',
+    default: String(DEFAULT_HTTP_PORT),
+    description:
+      'Port of the HTTP endpoints `/healthz` (liveness), `/readyz` (readiness) and `/metrics` (Prometheus), on all addresses; `0` picks a free port.',
   },
   // kubelet
   {
@@ -441,6 +452,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     SHUTDOWN_TIMEOUT_RANGE,
   );
   const logLevel = parseLogLevel(r);
+  const httpPort = choose(r.integer('HTTP_PORT', HTTP_PORT_RANGE, 'port'), DEFAULT_HTTP_PORT);
 
   // kubelet
   const kubeletUrl = parseKubeletUrl(r, tracingEnabled);
@@ -565,6 +577,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
       serviceName,
       resourceAttributes: attributes,
       logLevel,
+      httpPort,
     },
   };
 }
@@ -639,17 +652,25 @@ class Reader {
   integer(
     name: VariableName,
     bounds: readonly [number, number],
-    unit: 'milliseconds' | 'spans',
+    unit: 'milliseconds' | 'spans' | 'port',
   ): number | undefined {
     const value = this.get(name);
     if (value === undefined) return undefined;
     if (!/^\d+$/.test(value)) {
-      this.invalid(name, value, `not a whole number of ${unit}`);
+      this.invalid(
+        name,
+        value,
+        unit === 'port' ? 'not a port number' : `not a whole number of ${unit}`,
+      );
       return undefined;
     }
     const n = Number(value);
     if (n < bounds[0] || n > bounds[1]) {
-      this.invalid(name, value, `must be from ${bounds[0]} to ${bounds[1]} ${unit}`);
+      this.invalid(
+        name,
+        value,
+        `must be from ${bounds[0]} to ${bounds[1]}${unit === 'port' ? '' : ` ${unit}`}`,
+      );
       return undefined;
     }
     return n;

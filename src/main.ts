@@ -8,9 +8,15 @@ import { parseConfig } from './config.js';
 import { agentResource } from './export/agentResource.js';
 import { createOtlpExporter } from './export/createOtlpExporter.js';
 import { toReadableSpan } from './export/toReadableSpan.js';
+import { startHttpServer } from './httpServer.js';
 
 /** Hard limit between a termination signal and exit, whatever is still pending (ms). */
 const EXIT_DEADLINE_MS = 9_500;
+/**
+ * `/healthz` fails when the poll loop has not ticked for this long (ms): longer than the longest
+ * back-off (30 s) plus a kubelet timeout, so a kubelet outage alone never restarts the agent.
+ */
+const HEALTH_STALE_MS = 90_000;
 
 function readVersion(): string {
   try {
@@ -59,9 +65,30 @@ async function main(): Promise<void> {
     });
     agent.start();
   }
+  const startedAt = Date.now();
+  const http = await startHttpServer({
+    port: config.httpPort,
+    health: () => {
+      if (!agent) return { ok: true, detail: { tracing: false } };
+      const since = Date.now() - (agent.lastTick || startedAt);
+      return { ok: since < HEALTH_STALE_MS, detail: { lastPollStartedMsAgo: since } };
+    },
+    ready: () =>
+      agent
+        ? { ok: agent.ready, detail: { kubeletPollSucceeded: agent.ready } }
+        : { ok: true, detail: { tracing: false } },
+    metrics: async () => ({
+      contentType: metrics.registry.contentType,
+      body: await metrics.registry.metrics(),
+    }),
+  }).catch((error: unknown) => {
+    logger.fatal({ port: config.httpPort, error: String(error) }, 'cannot serve HTTP endpoints');
+    process.exit(1);
+  });
   logger.info(
     {
       version,
+      httpPort: http.port,
       tracing: config.tracingEnabled,
       ...(config.tracingEnabled
         ? {
@@ -98,6 +125,7 @@ async function main(): Promise<void> {
     } catch (error) {
       logger.error({ error: String(error) }, 'shutdown failed');
     } finally {
+      await http.close();
       clearInterval(keepAlive);
       clearTimeout(hardStop);
       logger.flush();

@@ -51,6 +51,7 @@ test('defaults with only NODE_NAME and NODE_IP', (t) => {
     serviceName: 'kubelet-span-exporter',
     resourceAttributes: {},
     logLevel: 'info',
+    httpPort: 9464,
   });
 });
 
@@ -225,6 +226,7 @@ const BAD_VALUES: ReadonlyArray<readonly [string, string]> = [
   ['OTEL_BSP_MAX_QUEUE_SIZE', '0'],
   ['SHUTDOWN_TIMEOUT', '10s'],
   ['LOG_LEVEL', 'verbose'],
+  ['HTTP_PORT', '65536'],
 ];
 
 for (const [name, value] of BAD_VALUES) {

@@ -54,6 +54,7 @@ async function rig(extraEnv: Record<string, string> = {}): Promise<Rig> {
     POLL_INTERVAL: '100ms',
     OTEL_BSP_SCHEDULE_DELAY: '50',
     LOG_LEVEL: 'debug',
+    HTTP_PORT: '0',
     ...extraEnv,
   };
   const r: Rig = { kubelet, receiver, dir, env };
@@ -471,5 +472,62 @@ test('kubelet refusing the token: the poll fails with an RBAC hint and the agent
   // the token rotates: the next poll succeeds without a restart
   writeFileSync(join(r.dir, 'token'), r.kubelet.token);
   await r.agent.waitForLog((l) => l.msg === 'first kubelet poll succeeded', 40_000);
+  t.is(await r.agent.stop(), 0);
+});
+
+test('HTTP endpoints: readiness follows the kubelet, /metrics moves as spans are exported', async (t) => {
+  const r = await rig();
+  r.kubelet.injectFault({ status: 503 });
+  r.agent = startAgent(r.env);
+  const started = await r.agent.waitForLog((l) => l.msg === 'started');
+  const base = `http://127.0.0.1:${started.httpPort}`;
+  const get = async (path: string) => {
+    const res = await fetch(`${base}${path}`);
+    return { status: res.status, body: await res.text() };
+  };
+  const metric = (text: string, name: string) => {
+    const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+    return line === undefined ? undefined : Number(line.split(' ').at(-1));
+  };
+  t.is((await get('/healthz')).status, 200);
+  await r.agent.waitForLog((l) => l.kind === 'http');
+  const before = await get('/metrics');
+  t.is(metric(before.body, 'kubelet_span_exporter_spans_exported_total'), 0);
+  t.is(metric(before.body, 'kubelet_span_exporter_kubelet_errors_total{kind="http"}'), 1);
+  t.regex(
+    before.body,
+    /kubelet_span_exporter_build_info\{version="0\.1\.0",nodejs_version="[^"]+"\} 1/,
+  );
+
+  await serve(r, [podAt(helper, sec(21))]);
+  await r.receiver.waitFor((s) => s.length === 3);
+  t.is((await get('/readyz')).status, 200);
+  // the ack reaches the agent just after the receiver stored the spans
+  let after = await get('/metrics');
+  for (
+    let i = 0;
+    i < 50 && metric(after.body, 'kubelet_span_exporter_spans_exported_total') !== 3;
+    i++
+  ) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    after = await get('/metrics');
+  }
+  t.is(metric(after.body, 'kubelet_span_exporter_spans_exported_total'), 3);
+  t.is(metric(after.body, 'kubelet_span_exporter_spans_built_total'), 3);
+  t.is(metric(after.body, 'kubelet_span_exporter_pods_traced'), 1);
+  t.true((metric(after.body, 'kubelet_span_exporter_polls_total{outcome="ok"}') ?? 0) >= 2);
+  t.is((await get('/nope')).status, 404);
+  t.is(await r.agent.stop(), 0);
+});
+
+test('readiness is false until a kubelet poll succeeds', async (t) => {
+  const r = await rig({ KUBELET_URL: 'https://127.0.0.1:1' });
+  r.agent = startAgent(r.env);
+  const started = await r.agent.waitForLog((l) => l.msg === 'started');
+  await r.agent.waitForLog((l) => l.kind === 'connection');
+  const res = await fetch(`http://127.0.0.1:${started.httpPort}/readyz`);
+  t.is(res.status, 503);
+  t.like(await res.json(), { status: 'unavailable', kubeletPollSucceeded: false });
+  t.is((await fetch(`http://127.0.0.1:${started.httpPort}/healthz`)).status, 200);
   t.is(await r.agent.stop(), 0);
 });

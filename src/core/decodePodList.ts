@@ -59,8 +59,27 @@ const MAX_QUOTED_KIND = 64;
 type JsonObject = { readonly [key: string]: unknown };
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-/** Thrown inside this module only, caught per item. */
-class MalformedField extends Error {}
+/**
+ * Thrown inside this module only, caught per item. `path` is relative to where it was thrown and
+ * is completed by the callers on the way out (see {@link within}), so that no path string is built
+ * while decoding succeeds.
+ */
+class MalformedField extends Error {
+  constructor(
+    public path: string,
+    readonly problem: string,
+  ) {
+    super(problem);
+  }
+}
+
+/** Rethrows `error` with its path placed under `prefix` (a field name or `list[i]`). */
+function within(error: unknown, prefix: string): never {
+  if (error instanceof MalformedField) {
+    error.path = error.path === '' ? prefix : `${prefix}.${error.path}`;
+  }
+  throw error;
+}
 
 function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -77,63 +96,83 @@ function describe(value: unknown): string {
 }
 
 function fail(path: string, expected: string, got: unknown): never {
-  throw new MalformedField(`${path}: expected ${expected}, got ${describe(got)}`);
+  throw new MalformedField(path, `expected ${expected}, got ${describe(got)}`);
 }
 
-function requiredString(obj: JsonObject, key: string, at: string): string {
+function requiredString(obj: JsonObject, key: string): string {
   const value = obj[key];
-  if (typeof value !== 'string' || value === '') fail(at + key, 'a non-empty string', value);
+  if (typeof value !== 'string' || value === '') fail(key, 'a non-empty string', value);
   return value;
 }
 
-function optionalString(obj: JsonObject, key: string, at: string): string | undefined {
+function optionalString(obj: JsonObject, key: string): string | undefined {
   const value = obj[key];
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') fail(at + key, 'a string', value);
+  if (typeof value !== 'string') fail(key, 'a string', value);
   return value;
 }
 
 /** A time the type declares as `string | null`: `null` is kept (the kubelet reports it). */
-function nullableTime(obj: JsonObject, key: string, at: string): string | null | undefined {
+function nullableTime(obj: JsonObject, key: string): string | null | undefined {
   const value = obj[key];
   if (value === undefined || value === null) return value;
-  if (typeof value !== 'string') fail(at + key, 'a string or null', value);
+  if (typeof value !== 'string') fail(key, 'a string or null', value);
   return value;
 }
 
-function optionalInteger(obj: JsonObject, key: string, at: string): number | undefined {
+function optionalInteger(obj: JsonObject, key: string): number | undefined {
   const value = obj[key];
   if (value === undefined || value === null) return undefined;
-  if (!Number.isSafeInteger(value)) fail(at + key, 'an integer', value);
+  if (!Number.isSafeInteger(value)) fail(key, 'an integer', value);
   return value as number;
 }
 
-function optionalObject(obj: JsonObject, key: string, at: string): JsonObject | undefined {
+function optionalObject(obj: JsonObject, key: string): JsonObject | undefined {
   const value = obj[key];
   if (value === undefined || value === null) return undefined;
-  if (!isObject(value)) fail(at + key, 'an object', value);
+  if (!isObject(value)) fail(key, 'an object', value);
   return value;
 }
 
 const NO_ITEMS: readonly unknown[] = [];
 
-function optionalArray(obj: JsonObject, key: string, at: string): readonly unknown[] {
+function optionalArray(obj: JsonObject, key: string): readonly unknown[] {
   const value = obj[key];
   if (value === undefined || value === null) return NO_ITEMS;
-  if (!Array.isArray(value)) fail(at + key, 'an array', value);
+  if (!Array.isArray(value)) fail(key, 'an array', value);
   return value;
 }
 
-function elementObject(value: unknown, path: string): JsonObject {
-  if (!isObject(value)) fail(path, 'an object', value);
-  return value;
+/** Decodes each element of the array `obj[key]`, completing error paths with `key[i]`. */
+function decodeList<T>(
+  obj: JsonObject,
+  key: string,
+  decode: (element: JsonObject, out: T[]) => void,
+): T[] {
+  const list = optionalArray(obj, key);
+  const out: T[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const element = list[i];
+    try {
+      if (!isObject(element)) fail('', 'an object', element);
+      decode(element, out);
+    } catch (error) {
+      within(error, `${key}[${i}]`);
+    }
+  }
+  return out;
 }
 
 /** `valueFrom` reduced to an {@link EnvSource}; records annotation keys a fieldRef needs. */
-function decodeValueFrom(valueFrom: JsonObject, at: string, annotationRefs: string[]): EnvSource {
-  const fieldRef = optionalObject(valueFrom, 'fieldRef', at);
+function decodeValueFrom(valueFrom: JsonObject, annotationRefs: string[]): EnvSource {
+  const fieldRef = optionalObject(valueFrom, 'fieldRef');
   if (fieldRef !== undefined) {
-    const fieldPath = requiredString(fieldRef, 'fieldPath', `${at}fieldRef.`);
+    let fieldPath: string;
+    try {
+      fieldPath = requiredString(fieldRef, 'fieldPath');
+    } catch (error) {
+      within(error, 'fieldRef');
+    }
     if (
       fieldPath.length >= ANNOTATION_REF_PREFIX.length + REF_SUFFIX.length &&
       fieldPath.startsWith(ANNOTATION_REF_PREFIX) &&
@@ -148,34 +187,44 @@ function decodeValueFrom(valueFrom: JsonObject, at: string, annotationRefs: stri
       return { kind: 'unresolvable', source };
     }
   }
-  throw new MalformedField(`${at.slice(0, -1)}: expected one source (fieldRef, secretKeyRef, ...)`);
+  throw new MalformedField('', 'expected one source (fieldRef, secretKeyRef, ...)');
+}
+
+/** One kept env entry: a non-empty literal `value` wins over `valueFrom`, as in the kubelet. */
+function decodeEnvEntry(entry: JsonObject, annotationRefs: string[]): EnvSource {
+  const value = optionalString(entry, 'value');
+  const valueFrom = optionalObject(entry, 'valueFrom');
+  if (valueFrom === undefined || (value !== undefined && value !== '')) {
+    return { kind: 'value', value: value ?? '' };
+  }
+  try {
+    return decodeValueFrom(valueFrom, annotationRefs);
+  } catch (error) {
+    within(error, 'valueFrom');
+  }
 }
 
 /**
  * The kept env entries of one container. Entries for other names are skipped without looking at
- * their values. Like the kubelet, a later entry of the same name wins, and a non-empty literal
- * `value` wins over `valueFrom`; an entry with neither is the empty string.
+ * their values. Like the kubelet, a later entry of the same name wins; an entry with neither
+ * `value` nor `valueFrom` is the empty string.
  */
 function decodeEnv(
   container: JsonObject,
-  at: string,
   keep: ReadonlySet<string>,
   annotationRefs: string[],
 ): Map<string, EnvSource> {
   const env = new Map<string, EnvSource>();
-  const entries = optionalArray(container, 'env', at);
+  const entries = optionalArray(container, 'env');
   for (let i = 0; i < entries.length; i++) {
     const entry = entries[i];
-    if (!isObject(entry)) continue;
-    const name = entry.name;
+    if (typeof entry !== 'object' || entry === null) continue;
+    const name = (entry as JsonObject).name;
     if (typeof name !== 'string' || !keep.has(name)) continue;
-    const entryAt = `${at}env[${i}].`;
-    const value = optionalString(entry, 'value', entryAt);
-    const valueFrom = optionalObject(entry, 'valueFrom', entryAt);
-    if (valueFrom !== undefined && (value === undefined || value === '')) {
-      env.set(name, decodeValueFrom(valueFrom, `${entryAt}valueFrom.`, annotationRefs));
-    } else {
-      env.set(name, { kind: 'value', value: value ?? '' });
+    try {
+      env.set(name, decodeEnvEntry(entry as JsonObject, annotationRefs));
+    } catch (error) {
+      within(error, `env[${i}]`);
     }
   }
   return env;
@@ -187,126 +236,123 @@ function decodeContainers(
   keep: ReadonlySet<string>,
   annotationRefs: string[],
 ): ContainerSpec[] {
-  const list = optionalArray(spec, key, 'spec.');
-  const out: ContainerSpec[] = [];
-  for (let i = 0; i < list.length; i++) {
-    const at = `spec.${key}[${i}].`;
-    const raw = elementObject(list[i], at.slice(0, -1));
+  return decodeList<ContainerSpec>(spec, key, (raw, out) => {
     const container: Mutable<ContainerSpec> = {
-      name: requiredString(raw, 'name', at),
-      env: decodeEnv(raw, at, keep, annotationRefs),
+      name: requiredString(raw, 'name'),
+      env: decodeEnv(raw, keep, annotationRefs),
     };
-    const image = optionalString(raw, 'image', at);
+    const image = optionalString(raw, 'image');
     if (image !== undefined) container.image = image;
-    const restartPolicy = optionalString(raw, 'restartPolicy', at);
+    const restartPolicy = optionalString(raw, 'restartPolicy');
     if (restartPolicy !== undefined) container.restartPolicy = restartPolicy;
     out.push(container);
-  }
-  return out;
+  });
 }
 
-function decodeTerminated(raw: JsonObject, at: string): TerminatedState {
+function decodeTerminated(raw: JsonObject): TerminatedState {
   const out: Mutable<TerminatedState> = {};
-  const exitCode = optionalInteger(raw, 'exitCode', at);
+  const exitCode = optionalInteger(raw, 'exitCode');
   if (exitCode !== undefined) out.exitCode = exitCode;
-  const signal = optionalInteger(raw, 'signal', at);
+  const signal = optionalInteger(raw, 'signal');
   if (signal !== undefined) out.signal = signal;
-  const reason = optionalString(raw, 'reason', at);
+  const reason = optionalString(raw, 'reason');
   if (reason !== undefined) out.reason = reason;
-  const startedAt = nullableTime(raw, 'startedAt', at);
+  const startedAt = nullableTime(raw, 'startedAt');
   if (startedAt !== undefined) out.startedAt = startedAt;
-  const finishedAt = nullableTime(raw, 'finishedAt', at);
+  const finishedAt = nullableTime(raw, 'finishedAt');
   if (finishedAt !== undefined) out.finishedAt = finishedAt;
-  const containerID = optionalString(raw, 'containerID', at);
+  const containerID = optionalString(raw, 'containerID');
   if (containerID !== undefined) out.containerID = containerID;
   return out;
 }
 
 const NO_STATE: ContainerState = Object.freeze({});
 
-function decodeState(status: JsonObject, key: 'state' | 'lastState', at: string): ContainerState {
-  const raw = optionalObject(status, key, at);
-  if (raw === undefined) return NO_STATE;
-  const stateAt = `${at}${key}.`;
+function decodeStateObject(raw: JsonObject): ContainerState {
   const out: Mutable<ContainerState> = {};
-  const waiting = optionalObject(raw, 'waiting', stateAt);
-  if (waiting !== undefined) {
-    const waitingAt = `${stateAt}waiting.`;
-    const w: { reason?: string; message?: string } = {};
-    const reason = optionalString(waiting, 'reason', waitingAt);
-    if (reason !== undefined) w.reason = reason;
-    const message = optionalString(waiting, 'message', waitingAt);
-    if (message !== undefined) w.message = message;
-    out.waiting = w;
+  const waiting = optionalObject(raw, 'waiting');
+  const running = optionalObject(raw, 'running');
+  const terminated = optionalObject(raw, 'terminated');
+  let part = 'waiting';
+  try {
+    if (waiting !== undefined) {
+      const w: { reason?: string; message?: string } = {};
+      const reason = optionalString(waiting, 'reason');
+      if (reason !== undefined) w.reason = reason;
+      const message = optionalString(waiting, 'message');
+      if (message !== undefined) w.message = message;
+      out.waiting = w;
+    }
+    part = 'running';
+    if (running !== undefined) {
+      const startedAt = nullableTime(running, 'startedAt');
+      out.running = startedAt === undefined ? {} : { startedAt };
+    }
+    part = 'terminated';
+    if (terminated !== undefined) out.terminated = decodeTerminated(terminated);
+  } catch (error) {
+    within(error, part);
   }
-  const running = optionalObject(raw, 'running', stateAt);
-  if (running !== undefined) {
-    const startedAt = nullableTime(running, 'startedAt', `${stateAt}running.`);
-    out.running = startedAt === undefined ? {} : { startedAt };
-  }
-  const terminated = optionalObject(raw, 'terminated', stateAt);
-  if (terminated !== undefined)
-    out.terminated = decodeTerminated(terminated, `${stateAt}terminated.`);
   return out;
+}
+
+function decodeState(status: JsonObject, key: 'state' | 'lastState'): ContainerState {
+  const raw = optionalObject(status, key);
+  if (raw === undefined) return NO_STATE;
+  try {
+    return decodeStateObject(raw);
+  } catch (error) {
+    within(error, key);
+  }
 }
 
 function decodeStatuses(
   status: JsonObject,
   key: 'initContainerStatuses' | 'containerStatuses',
 ): ContainerStatus[] {
-  const list = optionalArray(status, key, 'status.');
-  const out: ContainerStatus[] = [];
-  for (let i = 0; i < list.length; i++) {
-    const at = `status.${key}[${i}].`;
-    const raw = elementObject(list[i], at.slice(0, -1));
+  return decodeList<ContainerStatus>(status, key, (raw, out) => {
     const restartCount = raw.restartCount;
     if (!Number.isSafeInteger(restartCount) || (restartCount as number) < 0) {
-      fail(`${at}restartCount`, 'a non-negative integer', restartCount);
+      fail('restartCount', 'a non-negative integer', restartCount);
     }
     const s: Mutable<ContainerStatus> = {
-      name: requiredString(raw, 'name', at),
-      state: decodeState(raw, 'state', at),
-      lastState: decodeState(raw, 'lastState', at),
+      name: requiredString(raw, 'name'),
+      state: decodeState(raw, 'state'),
+      lastState: decodeState(raw, 'lastState'),
       restartCount: restartCount as number,
     };
-    const image = optionalString(raw, 'image', at);
+    const image = optionalString(raw, 'image');
     if (image !== undefined) s.image = image;
-    const imageID = optionalString(raw, 'imageID', at);
+    const imageID = optionalString(raw, 'imageID');
     if (imageID !== undefined) s.imageID = imageID;
-    const containerID = optionalString(raw, 'containerID', at);
+    const containerID = optionalString(raw, 'containerID');
     if (containerID !== undefined) s.containerID = containerID;
     out.push(s);
-  }
-  return out;
+  });
 }
 
 function decodeConditions(status: JsonObject): PodCondition[] {
-  const list = optionalArray(status, 'conditions', 'status.');
-  const out: PodCondition[] = [];
-  for (let i = 0; i < list.length; i++) {
-    const at = `status.conditions[${i}].`;
-    const raw = elementObject(list[i], at.slice(0, -1));
+  return decodeList<PodCondition>(status, 'conditions', (raw, out) => {
     const type = raw.type;
-    if (typeof type !== 'string') fail(`${at}type`, 'a string', type);
+    if (typeof type !== 'string') fail('type', 'a string', type);
     const value = raw.status;
-    if (typeof value !== 'string') fail(`${at}status`, 'a string', value);
+    if (typeof value !== 'string') fail('status', 'a string', value);
     const condition: Mutable<PodCondition> = { type, status: value };
-    const lastTransitionTime = nullableTime(raw, 'lastTransitionTime', at);
+    const lastTransitionTime = nullableTime(raw, 'lastTransitionTime');
     if (lastTransitionTime !== undefined) condition.lastTransitionTime = lastTransitionTime;
     out.push(condition);
-  }
-  return out;
+  });
 }
 
 const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
 
 /** All labels; every value must be a string. The parsed object is reused, not copied. */
 function decodeLabels(metadata: JsonObject): Readonly<Record<string, string>> {
-  const labels = optionalObject(metadata, 'labels', 'metadata.');
+  const labels = optionalObject(metadata, 'labels');
   if (labels === undefined) return NO_LABELS;
   for (const key in labels) {
     if (Object.hasOwn(labels, key) && typeof labels[key] !== 'string') {
-      fail(`metadata.labels['${key}']`, 'a string', labels[key]);
+      fail(`labels['${key}']`, 'a string', labels[key]);
     }
   }
   return labels as Readonly<Record<string, string>>;
@@ -314,14 +360,14 @@ function decodeLabels(metadata: JsonObject): Readonly<Record<string, string>> {
 
 /** Only `kubernetes.io/config.seen` and the keys in `refs`; other values are never read. */
 function decodeAnnotations(metadata: JsonObject, refs: readonly string[]): Record<string, string> {
-  const annotations = optionalObject(metadata, 'annotations', 'metadata.');
-  const kept: [string, string][] = [];
+  const annotations = optionalObject(metadata, 'annotations');
   if (annotations === undefined) return {};
+  const kept: [string, string][] = [];
   const keepKey = (key: string): void => {
     if (!Object.hasOwn(annotations, key)) return;
     const value = annotations[key];
     if (value === undefined || value === null) return;
-    if (typeof value !== 'string') fail(`metadata.annotations['${key}']`, 'a string', value);
+    if (typeof value !== 'string') fail(`annotations['${key}']`, 'a string', value);
     kept.push([key, value]);
   };
   keepKey(CONFIG_SEEN);
@@ -330,43 +376,60 @@ function decodeAnnotations(metadata: JsonObject, refs: readonly string[]): Recor
   return Object.fromEntries(kept);
 }
 
-function decodePod(item: unknown, keep: ReadonlySet<string>): KubeletPod {
-  const raw = elementObject(item, 'item');
-  const metadata = optionalObject(raw, 'metadata', '');
-  if (metadata === undefined) fail('metadata', 'an object', raw.metadata);
-  const uid = requiredString(metadata, 'uid', 'metadata.');
-  const name = requiredString(metadata, 'name', 'metadata.');
-  const namespace = requiredString(metadata, 'namespace', 'metadata.');
-  const spec = optionalObject(raw, 'spec', '') ?? {};
-  const status = optionalObject(raw, 'status', '') ?? {};
+const NO_FIELDS: JsonObject = Object.freeze({});
 
-  const annotationRefs: string[] = [];
-  const pod: Mutable<KubeletPod> = {
-    uid,
-    name,
-    namespace,
-    labels: decodeLabels(metadata),
-    annotations: {},
-    initContainers: decodeContainers(spec, 'initContainers', keep, annotationRefs),
-    containers: decodeContainers(spec, 'containers', keep, annotationRefs),
-    conditions: decodeConditions(status),
-    initContainerStatuses: decodeStatuses(status, 'initContainerStatuses'),
-    containerStatuses: decodeStatuses(status, 'containerStatuses'),
-  };
-  pod.annotations = decodeAnnotations(metadata, annotationRefs);
-  const generateName = optionalString(metadata, 'generateName', 'metadata.');
-  if (generateName !== undefined) pod.generateName = generateName;
-  const creationTimestamp = optionalString(metadata, 'creationTimestamp', 'metadata.');
-  if (creationTimestamp !== undefined) pod.creationTimestamp = creationTimestamp;
-  const deletionTimestamp = optionalString(metadata, 'deletionTimestamp', 'metadata.');
-  if (deletionTimestamp !== undefined) pod.deletionTimestamp = deletionTimestamp;
-  const nodeName = optionalString(spec, 'nodeName', 'spec.');
-  if (nodeName !== undefined) pod.nodeName = nodeName;
-  const phase = optionalString(status, 'phase', 'status.');
-  if (phase !== undefined) pod.phase = phase;
-  const reason = optionalString(status, 'reason', 'status.');
-  if (reason !== undefined) pod.reason = reason;
-  return pod;
+function decodePod(item: unknown, keep: ReadonlySet<string>): KubeletPod {
+  if (!isObject(item)) fail('', 'an object', item);
+  const metadata = optionalObject(item, 'metadata');
+  if (metadata === undefined) fail('metadata', 'an object', item.metadata);
+  const spec = optionalObject(item, 'spec') ?? NO_FIELDS;
+  const status = optionalObject(item, 'status') ?? NO_FIELDS;
+  let section = 'metadata';
+  try {
+    const uid = requiredString(metadata, 'uid');
+    const name = requiredString(metadata, 'name');
+    const namespace = requiredString(metadata, 'namespace');
+    const labels = decodeLabels(metadata);
+    const generateName = optionalString(metadata, 'generateName');
+    const creationTimestamp = optionalString(metadata, 'creationTimestamp');
+    const deletionTimestamp = optionalString(metadata, 'deletionTimestamp');
+
+    section = 'spec';
+    const annotationRefs: string[] = [];
+    const initContainers = decodeContainers(spec, 'initContainers', keep, annotationRefs);
+    const containers = decodeContainers(spec, 'containers', keep, annotationRefs);
+    const nodeName = optionalString(spec, 'nodeName');
+
+    section = 'status';
+    const conditions = decodeConditions(status);
+    const initContainerStatuses = decodeStatuses(status, 'initContainerStatuses');
+    const containerStatuses = decodeStatuses(status, 'containerStatuses');
+    const phase = optionalString(status, 'phase');
+    const reason = optionalString(status, 'reason');
+
+    section = 'metadata';
+    const pod: Mutable<KubeletPod> = {
+      uid,
+      name,
+      namespace,
+      labels,
+      annotations: decodeAnnotations(metadata, annotationRefs),
+      initContainers,
+      containers,
+      conditions,
+      initContainerStatuses,
+      containerStatuses,
+    };
+    if (generateName !== undefined) pod.generateName = generateName;
+    if (creationTimestamp !== undefined) pod.creationTimestamp = creationTimestamp;
+    if (deletionTimestamp !== undefined) pod.deletionTimestamp = deletionTimestamp;
+    if (nodeName !== undefined) pod.nodeName = nodeName;
+    if (phase !== undefined) pod.phase = phase;
+    if (reason !== undefined) pod.reason = reason;
+    return pod;
+  } catch (error) {
+    within(error, section);
+  }
 }
 
 /** `metadata.name`/`namespace` of a skipped item, for the report, when they are usable. */
@@ -414,7 +477,8 @@ export function decodePodList(body: unknown, options: DecodeOptions): DecodeResu
       pods.push(decodePod(item, keep));
     } catch (error) {
       if (!(error instanceof MalformedField)) throw error;
-      malformed.push({ index, ...identityOf(item), error: error.message });
+      const path = error.path === '' ? 'item' : error.path;
+      malformed.push({ index, ...identityOf(item), error: `${path}: ${error.problem}` });
     }
   }
   return { ok: true, pods, malformed };

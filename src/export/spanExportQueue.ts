@@ -37,8 +37,10 @@ export interface SpanExportQueueOptions {
    */
   readonly scheduleDelayMs?: number;
   /**
-   * Bound on spans waiting or in flight; when exceeded the OLDEST waiting spans are dropped and
-   * counted (the batch in flight is never dropped). @default 20000
+   * Bound on spans waiting or in flight; when exceeded the OLDEST spans are dropped and counted, in
+   * one `onDrop` call per `enqueue`: first those of a batch waiting in retry backoff (it holds the
+   * oldest spans; emptied, it is given up without `onBatchSettled`), then waiting ones. A batch
+   * whose export is under way is never dropped. @default 20000
    */
   readonly maxPending?: number;
   /**
@@ -80,9 +82,10 @@ export interface FlushResult {
 export const MAX_BATCH_SIZE = 2048;
 
 interface Batch {
+  /** Shrinks from the front when the bound sheds spans while the batch waits in retry backoff. */
   readonly spans: SpanData[];
   /** Sequence number of the batch's first span (spans are numbered in enqueue order). */
-  readonly startSeq: number;
+  startSeq: number;
   attempt: number;
 }
 
@@ -188,9 +191,10 @@ export class SpanExportQueue {
     this.#nextSeq += spans.length;
     const excess = this.pending - this.#maxPending;
     if (excess > 0) {
-      const n = Math.min(excess, this.#waitingCount);
+      const shed = this.#shedBackoffBatch(excess);
+      const n = Math.min(excess - shed, this.#waitingCount);
       this.#takeWaiting(n);
-      this.#drop(n, 'queueFull');
+      this.#drop(shed + n, 'queueFull');
       this.#checkFlushes();
     }
     if (wasEmpty && this.#waitingCount > 0 && this.#scheduleTimer === undefined) {
@@ -269,6 +273,23 @@ export class SpanExportQueue {
     } catch {
       // A failing observer must not break the queue.
     }
+  }
+
+  /**
+   * Removes up to `n` oldest spans of a batch waiting in retry backoff (none while its export is
+   * under way) and returns how many; an emptied batch is given up and its retry cancelled.
+   */
+  #shedBackoffBatch(n: number): number {
+    const batch = this.#inFlight;
+    if (!batch || this.#retryTimer === undefined) return 0;
+    const shed = batch.spans.splice(0, Math.min(n, batch.spans.length)).length;
+    batch.startSeq += shed;
+    if (batch.spans.length === 0) {
+      clearTimeout(this.#retryTimer);
+      this.#retryTimer = undefined;
+      this.#inFlight = undefined;
+    }
+    return shed;
   }
 
   get #waitingCount(): number {
