@@ -70,6 +70,8 @@ ENV NODE_ENV=production
 COPY --from=deps --chown=0:0 /app/package.json ./package.json
 COPY --from=deps --chown=0:0 /app/node_modules ./node_modules
 COPY --from=build --chown=0:0 /src/dist ./dist
+# The CRI client loads its .proto at run time (CRI_ENDPOINT, opt-in).
+COPY --chown=0:0 proto ./proto
 
 # Numeric so that Kubernetes can check runAsNonRoot without resolving a user name.
 USER 65532:65532

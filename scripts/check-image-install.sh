@@ -61,6 +61,7 @@ say "production install in $work_dir/app (npm ci --omit=dev --ignore-scripts)"
 mkdir -p "$work_dir/app" "$work_dir/home" "$work_dir/state"
 cp "$project_dir/package.json" "$project_dir/package-lock.json" "$work_dir/app/"
 cp -R "$project_dir/dist" "$work_dir/app/dist"
+cp -R "$project_dir/proto" "$work_dir/app/proto"
 (cd "$work_dir/app" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error) ||
   fail "npm ci --omit=dev failed"
 

@@ -1,11 +1,13 @@
 import type { Logger } from 'pino';
 import type { AgentMetrics } from './agentMetrics.js';
+import type { CheckpointData, CheckpointStore } from './checkpoint/checkpointStore.js';
 import type { Config } from './config.js';
 import { decodePodList } from './core/decodePodList.js';
 import { PodTracker, type TrackerNotice } from './core/podTracker.js';
 import { selectPods } from './core/selectPods.js';
 import type { HashFn, SpanData } from './core/spanData.js';
 import type { Time } from './core/time.js';
+import { createOtlpRetryPolicy } from './export/otlpRetryPolicy.js';
 import type { ExportTarget } from './export/spanExportQueue.js';
 import { SpanExportQueue } from './export/spanExportQueue.js';
 import { KubeletClient, KubeletError } from './kubelet/kubeletClient.js';
@@ -22,6 +24,12 @@ export interface AgentDeps {
   readonly target: ExportTarget;
   /** Turns core spans into SDK spans for the target. */
   readonly convert: ConstructorParameters<typeof SpanExportQueue>[0]['convert'];
+  /** Where the agent keeps its checkpoint; none: nothing survives a restart. */
+  readonly checkpoint?: CheckpointStore;
+  /** A loaded checkpoint to resume from. */
+  readonly resume?: CheckpointData;
+  /** Pods first seen finished before this are not emitted (see CATCHUP_WINDOW). */
+  readonly catchUpCutoff?: Time;
 }
 
 /** Malformed-pod warnings remembered, so each pod is reported once (bounded). */
@@ -43,6 +51,9 @@ export class Agent {
   readonly #malformedSeen = new Set<string>();
   #lastFailure: { kind: string; loggedAt: number; suppressed: number } | undefined;
   #lastExportFailureLog = 0;
+  #lastCapLog = 0;
+  #warnedQueueFull = false;
+  #savedRevision = -1;
   #lastTick = 0;
   #everSucceeded = false;
 
@@ -57,10 +68,21 @@ export class Agent {
       timeoutMs: config.kubelet.timeoutMs,
       maxBodyBytes: config.kubelet.maxBodyBytes,
     });
-    this.#tracker = new PodTracker({
-      nodeName: config.nodeName,
-      envNames: config.traceContextEnv,
-      hash: deps.hash,
+    this.#tracker = new PodTracker(
+      {
+        nodeName: config.nodeName,
+        envNames: config.traceContextEnv,
+        hash: deps.hash,
+        maxTrackedPods: config.limits.maxTrackedPods,
+        maxSpansPerPod: config.limits.maxSpansPerPod,
+        ...(deps.catchUpCutoff ? { catchUpCutoff: deps.catchUpCutoff } : {}),
+      },
+      deps.resume?.tracker,
+    );
+    const maxBackoffMs = config.export.retryMaxBackoffMs;
+    const retryPolicy = createOtlpRetryPolicy({
+      initialBackoffMs: Math.min(1000, maxBackoffMs),
+      maxBackoffMs,
     });
     this.#queue = new SpanExportQueue({
       target: deps.target,
@@ -68,12 +90,32 @@ export class Agent {
       maxBatchSize: config.export.maxBatchSize,
       scheduleDelayMs: config.export.scheduleDelayMs,
       maxPending: config.export.maxPendingSpans,
+      // Longer than the exporter's own deadline, so a timed-out batch is never resent while
+      // its first send is still under way.
+      exportTimeoutMs: config.otlp.timeoutMs + 5000,
+      retryPolicy: (error, attempt) => {
+        const decision = retryPolicy(error, attempt);
+        if (decision !== 'drop') {
+          deps.metrics.exportRetries.inc();
+          this.#logExportFailure(error, { attempt, retryInMs: decision.retryAfterMs });
+        }
+        return decision;
+      },
       onBatchSettled: (batch, outcome) => this.#batchSettled(batch, outcome),
       onDrop: (count, reason) => {
         deps.metrics.spansDropped.inc({ reason }, count);
-        deps.logger.warn({ dropped: count, reason }, 'export queue full: oldest spans dropped');
+        if (reason === 'queueFull' && !this.#warnedQueueFull) {
+          this.#warnedQueueFull = true;
+          deps.logger.warn(
+            { dropped: count, maxPendingSpans: config.export.maxPendingSpans },
+            'export queue full: oldest spans dropped (counted in kubelet_span_exporter_spans_dropped_total; warned once)',
+          );
+        }
       },
     });
+    if (deps.resume && deps.resume.pending.length > 0) {
+      this.#queue.enqueue(deps.resume.pending);
+    }
     this.#loop = new PollLoop({
       poll: (signal) => this.#poll(signal),
       intervalMs: () => config.pollIntervalMs,
@@ -87,13 +129,42 @@ export class Agent {
     this.#loop.start();
   }
 
-  /** Stops polling, then flushes pending spans within `budgetMs`. */
+  /**
+   * Stops polling, flushes pending spans within `budgetMs`, and checkpoints what could not be
+   * delivered so the next start sends it.
+   */
   async stop(budgetMs: number): Promise<{ delivered: number; undelivered: number }> {
     const deadline = Date.now() + budgetMs;
     await this.#loop.stop();
-    const result = await this.#queue.shutdown(Math.max(0, deadline - Date.now()));
+    // Keep a little of the budget for the final checkpoint write.
+    const flushed = await this.#queue.flush(Math.max(0, deadline - Date.now() - 300));
+    const unacknowledged = this.#queue.pendingSpans();
+    if (this.#deps.checkpoint) {
+      await this.#deps.checkpoint.requestSave(() => this.#checkpointData(unacknowledged));
+      await this.#deps.checkpoint.close();
+    }
+    await this.#queue.shutdown(0);
     this.#client.close();
-    return result;
+    return { delivered: flushed.delivered, undelivered: unacknowledged.length };
+  }
+
+  /** Writes the checkpoint if anything changed since the last write (tracker or queue). */
+  #save(force = false): void {
+    const checkpoint = this.#deps.checkpoint;
+    if (!checkpoint) return;
+    const revision = this.#tracker.revision;
+    if (!force && revision === this.#savedRevision) return;
+    this.#savedRevision = revision;
+    void checkpoint.requestSave(() => this.#checkpointData(this.#queue.pendingSpans()));
+  }
+
+  #checkpointData(pending: readonly SpanData[]): CheckpointData {
+    return {
+      savedAt: this.#deps.now(),
+      node: this.#config.nodeName,
+      tracker: this.#tracker.snapshot(),
+      pending,
+    };
   }
 
   /** Time of the last poll start (epoch ms; 0 before the first). */
@@ -150,6 +221,7 @@ export class Agent {
         metrics.spansBuilt.inc(spans.length);
         this.#queue.enqueue(spans);
       }
+      this.#save();
       metrics.podsTracked.set(this.#tracker.trackedPods);
       metrics.podsTraced.set(this.#tracker.tracedPods);
       metrics.pendingSpans.set(this.#queue.pending);
@@ -202,8 +274,25 @@ export class Agent {
 
   #notice(notice: TrackerNotice): void {
     const { logger, metrics } = this.#deps;
+    if (notice.kind === 'podCapReached') {
+      metrics.trackerLimits.inc({ limit: 'tracked_pods' }, notice.skipped);
+      const now = Date.now();
+      if (now - this.#lastCapLog >= FAILURE_LOG_INTERVAL_MS) {
+        this.#lastCapLog = now;
+        logger.warn({ skipped: notice.skipped }, 'tracked-pod limit reached: new pods not tracked');
+      }
+      return;
+    }
     const pod = `${notice.pod.namespace}/${notice.pod.name}`;
     switch (notice.kind) {
+      case 'spanCapReached':
+        metrics.trackerLimits.inc({ limit: 'spans_per_pod' });
+        logger.warn({ pod }, 'span limit per pod reached: further spans of this pod dropped');
+        break;
+      case 'catchUpSkipped':
+        metrics.catchUpSkipped.inc();
+        logger.debug({ pod }, 'pod finished before the catch-up window: not emitted');
+        break;
       case 'podTracked':
         logger.info(
           { pod, uid: notice.pod.uid, traceId: notice.traceId, env: notice.envName },
@@ -243,6 +332,9 @@ export class Agent {
   ): void {
     const { metrics, logger } = this.#deps;
     metrics.pendingSpans.set(this.#queue.pending);
+    // The acknowledged (or given-up) spans leave the checkpoint's pending list now: the window
+    // in which a crash re-sends an acknowledged span is one checkpoint write long.
+    this.#save(true);
     if (outcome.ok) {
       metrics.spansExported.inc(batch.length);
       metrics.exportBatches.inc({ outcome: 'ok' });
@@ -251,10 +343,20 @@ export class Agent {
     }
     metrics.spansFailed.inc(batch.length);
     metrics.exportBatches.inc({ outcome: 'failed' });
+    logger.warn(
+      { spans: batch.length, error: outcome.error.message },
+      'span export failed: batch dropped (not retryable)',
+    );
+  }
+
+  /** Logs a failed attempt that will be retried, at most every 10 s while the failure lasts. */
+  #logExportFailure(error: Error, detail: { attempt: number; retryInMs: number }): void {
     const now = Date.now();
-    if (now - this.#lastExportFailureLog >= 10_000) {
-      this.#lastExportFailureLog = now;
-      logger.warn({ spans: batch.length, error: outcome.error.message }, 'span export failed');
-    }
+    if (now - this.#lastExportFailureLog < 10_000) return;
+    this.#lastExportFailureLog = now;
+    this.#deps.logger.warn(
+      { error: error.message, ...detail, pendingSpans: this.#queue.pending },
+      'span export failed; retrying',
+    );
   }
 }

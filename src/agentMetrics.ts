@@ -23,6 +23,10 @@ export class AgentMetrics {
   readonly spansDropped: Counter<'reason'>;
   readonly pendingSpans: Gauge;
   readonly exportBatches: Counter<'outcome'>;
+  readonly trackerLimits: Counter<'limit'>;
+  readonly exportRetries: Counter;
+  readonly checkpointWrites: Counter<'outcome'>;
+  readonly catchUpSkipped: Counter;
 
   constructor(build: { version: string; nodeVersion: string }) {
     const registers = [this.registry];
@@ -101,6 +105,28 @@ export class AgentMetrics {
       name: `${p}export_batches_total`,
       help: 'Export requests by outcome.',
       labelNames: ['outcome'],
+      registers,
+    });
+    this.trackerLimits = new Counter({
+      name: `${p}tracker_limit_hits_total`,
+      help: 'Pods not tracked (limit="tracked_pods", per poll) or spans not emitted (limit="spans_per_pod") because a bound was reached.',
+      labelNames: ['limit'],
+      registers,
+    });
+    this.exportRetries = new Counter({
+      name: `${p}export_retries_total`,
+      help: 'Export attempts scheduled again after a retryable failure (collector unreachable, UNAVAILABLE, ...).',
+      registers,
+    });
+    this.checkpointWrites = new Counter({
+      name: `${p}checkpoint_writes_total`,
+      help: 'Checkpoint writes by outcome.',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.catchUpSkipped = new Counter({
+      name: `${p}catch_up_skipped_pods_total`,
+      help: 'Pods first seen already finished before the catch-up window, not emitted.',
       registers,
     });
     const info = new Gauge({

@@ -60,8 +60,10 @@ export interface Config {
     readonly maxBatchSize: number;
     /** How long a partial batch waits before it is exported, ms. */
     readonly scheduleDelayMs: number;
-    /** Bound on spans waiting for export; beyond it new spans are dropped. */
+    /** Bound on spans waiting for export; beyond it the oldest are dropped. */
     readonly maxPendingSpans: number;
+    /** Longest wait between two attempts of a batch the collector did not take, ms. */
+    readonly retryMaxBackoffMs: number;
   };
   /** Flush budget on SIGTERM, ms; at most 9 s so the agent exits within 10 s. */
   readonly shutdownTimeoutMs: number;
@@ -75,6 +77,12 @@ export interface Config {
   readonly logLevel: LogLevel;
   /** Port of `/healthz`, `/readyz` and `/metrics` (0: any free port). */
   readonly httpPort: number;
+  /** Checkpoint directory; `undefined` (STATE_DIR=none) runs without a checkpoint. */
+  readonly stateDir: string | undefined;
+  /** Without a checkpoint, pods that finished longer ago than this are not emitted, ms. */
+  readonly catchUpWindowMs: number;
+  /** Bounds on what the tracker keeps. */
+  readonly limits: { readonly maxTrackedPods: number; readonly maxSpansPerPod: number };
 }
 
 /**
@@ -117,11 +125,20 @@ const DEFAULT_SCHEDULE_DELAY_MS = 200;
 const SCHEDULE_DELAY_RANGE = [0, 60_000] as const;
 const DEFAULT_MAX_PENDING_SPANS = 20_000;
 const MAX_PENDING_SPANS_RANGE = [1, 1_000_000] as const;
+const DEFAULT_RETRY_MAX_BACKOFF_MS = 30_000;
+const RETRY_MAX_BACKOFF_RANGE = [100, 300_000] as const;
 const DEFAULT_SHUTDOWN_TIMEOUT_MS = 8000;
 const SHUTDOWN_TIMEOUT_RANGE = [0, 9000] as const;
 const DEFAULT_SERVICE_NAME = 'kubelet-span-exporter';
 const DEFAULT_LOG_LEVEL: LogLevel = 'info';
 const DEFAULT_HTTP_PORT = 9464;
+const DEFAULT_STATE_DIR = '/var/lib/kubelet-span-exporter';
+const DEFAULT_CATCHUP_WINDOW_MS = 15 * 60_000;
+const CATCHUP_WINDOW_RANGE = [0, 7 * 24 * 3_600_000] as const;
+const DEFAULT_MAX_TRACKED_PODS = 5000;
+const MAX_TRACKED_PODS_RANGE = [1, 1_000_000] as const;
+const DEFAULT_MAX_SPANS_PER_POD = 1000;
+const MAX_SPANS_PER_POD_RANGE = [1, 1_000_000] as const;
 const HTTP_PORT_RANGE = [0, 65535] as const;
 
 const VARIABLES = [
@@ -150,7 +167,13 @@ const VARIABLES = [
     name: 'MAX_PENDING_SPANS',
     group: 'agent',
     default: String(DEFAULT_MAX_PENDING_SPANS),
-    description: `Bound on spans waiting for export (${MAX_PENDING_SPANS_RANGE[0]}..${MAX_PENDING_SPANS_RANGE[1]}, at least the batch size); beyond it new spans are dropped. Falls back to OTEL_BSP_MAX_QUEUE_SIZE.`,
+    description: `Bound on spans waiting for export (${MAX_PENDING_SPANS_RANGE[0]}..${MAX_PENDING_SPANS_RANGE[1]}, at least the batch size); beyond it the oldest waiting spans are dropped and counted (one warning). Falls back to OTEL_BSP_MAX_QUEUE_SIZE.`,
+  },
+  {
+    name: 'EXPORT_RETRY_MAX_BACKOFF',
+    group: 'agent',
+    default: formatDuration(DEFAULT_RETRY_MAX_BACKOFF_MS),
+    description: `Longest wait between two attempts of a batch the collector did not take (unreachable, or a retryable gRPC code); attempts back off exponentially from 1s with full jitter, honouring RetryInfo. A duration from ${range(RETRY_MAX_BACKOFF_RANGE)}.`,
   },
   {
     name: 'SHUTDOWN_TIMEOUT',
@@ -170,6 +193,33 @@ const VARIABLES = [
     default: String(DEFAULT_HTTP_PORT),
     description:
       'Port of the HTTP endpoints `/healthz` (liveness), `/readyz` (readiness) and `/metrics` (Prometheus), on all addresses; `0` picks a free port.',
+  },
+  {
+    name: 'STATE_DIR',
+    group: 'agent',
+    default: DEFAULT_STATE_DIR,
+    description:
+      'Directory of the checkpoint (acknowledged spans, tracker state) and its lock; mount a volume there. `none` disables the checkpoint; an unwritable or locked directory is logged and the agent runs without one.',
+  },
+  {
+    name: 'CATCHUP_WINDOW',
+    group: 'agent',
+    default: formatDuration(DEFAULT_CATCHUP_WINDOW_MS),
+    description: `On a start without a checkpoint, pods that finished longer ago than this are not emitted (a rollout does not re-send hours of retained pods); a duration from ${range(CATCHUP_WINDOW_RANGE)}.`,
+  },
+  {
+    name: 'MAX_TRACKED_PODS',
+    group: 'agent',
+    default: String(DEFAULT_MAX_TRACKED_PODS),
+    description:
+      'Bound on selected pods tracked at once; pods beyond it are skipped and counted until room frees up.',
+  },
+  {
+    name: 'MAX_SPANS_PER_POD',
+    group: 'agent',
+    default: String(DEFAULT_MAX_SPANS_PER_POD),
+    description:
+      "Bound on spans per pod (a container crash-looping for days must not grow one trace without end); further spans are counted in the pod span's `kse.spans.dropped`.",
   },
   // kubelet
   {
@@ -453,6 +503,24 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
   );
   const logLevel = parseLogLevel(r);
   const httpPort = choose(r.integer('HTTP_PORT', HTTP_PORT_RANGE, 'port'), DEFAULT_HTTP_PORT);
+  const stateDirValue = r.get('STATE_DIR') ?? DEFAULT_STATE_DIR;
+  if (stateDirValue !== 'none' && !stateDirValue.startsWith('/')) {
+    r.invalid('STATE_DIR', stateDirValue, 'not an absolute path (or none)');
+  }
+  const stateDir = stateDirValue === 'none' ? undefined : stateDirValue;
+  const catchUpWindowMs = r.duration(
+    'CATCHUP_WINDOW',
+    DEFAULT_CATCHUP_WINDOW_MS,
+    CATCHUP_WINDOW_RANGE,
+  );
+  const maxTrackedPods = choose(
+    r.integer('MAX_TRACKED_PODS', MAX_TRACKED_PODS_RANGE, 'pods'),
+    DEFAULT_MAX_TRACKED_PODS,
+  );
+  const maxSpansPerPod = choose(
+    r.integer('MAX_SPANS_PER_POD', MAX_SPANS_PER_POD_RANGE, 'spans'),
+    DEFAULT_MAX_SPANS_PER_POD,
+  );
 
   // kubelet
   const kubeletUrl = parseKubeletUrl(r, tracingEnabled);
@@ -533,6 +601,11 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     r.integer('OTEL_BSP_SCHEDULE_DELAY', SCHEDULE_DELAY_RANGE, 'milliseconds'),
     DEFAULT_SCHEDULE_DELAY_MS,
   );
+  const retryMaxBackoffMs = r.duration(
+    'EXPORT_RETRY_MAX_BACKOFF',
+    DEFAULT_RETRY_MAX_BACKOFF_MS,
+    RETRY_MAX_BACKOFF_RANGE,
+  );
   const pendingOwn = r.integer('MAX_PENDING_SPANS', MAX_PENDING_SPANS_RANGE, 'spans');
   const pendingOtel = r.integer('OTEL_BSP_MAX_QUEUE_SIZE', MAX_PENDING_SPANS_RANGE, 'spans');
   const maxPendingSpans = choose(pendingOwn, pendingOtel, DEFAULT_MAX_PENDING_SPANS);
@@ -572,12 +645,15 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
       traceContextEnv,
       tracingEnabled,
       otlp: { endpoint: otlpEndpoint.url, timeoutMs: otlpTimeoutMs },
-      export: { maxBatchSize, scheduleDelayMs, maxPendingSpans },
+      export: { maxBatchSize, scheduleDelayMs, maxPendingSpans, retryMaxBackoffMs },
       shutdownTimeoutMs,
       serviceName,
       resourceAttributes: attributes,
       logLevel,
       httpPort,
+      stateDir,
+      catchUpWindowMs,
+      limits: { maxTrackedPods, maxSpansPerPod },
     },
   };
 }
@@ -652,7 +728,7 @@ class Reader {
   integer(
     name: VariableName,
     bounds: readonly [number, number],
-    unit: 'milliseconds' | 'spans' | 'port',
+    unit: 'milliseconds' | 'spans' | 'pods' | 'port',
   ): number | undefined {
     const value = this.get(name);
     if (value === undefined) return undefined;

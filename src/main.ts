@@ -1,10 +1,14 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { pino } from 'pino';
 import { Agent } from './agent.js';
 import { AgentMetrics } from './agentMetrics.js';
+import { type CheckpointData, CheckpointStore } from './checkpoint/checkpointStore.js';
 import { createClock } from './clock.js';
+import type { Config } from './config.js';
 import { parseConfig } from './config.js';
+import { addMillis, formatTime, minTime, type Time } from './core/time.js';
 import { agentResource } from './export/agentResource.js';
 import { createOtlpExporter } from './export/createOtlpExporter.js';
 import { toReadableSpan } from './export/toReadableSpan.js';
@@ -52,10 +56,13 @@ async function main(): Promise<void> {
   if (config.tracingEnabled) {
     const scope = { name: 'kubelet-span-exporter', version };
     const resource = agentResource(config);
+    const now = createClock();
+    const state = await openCheckpoint(config, logger, metrics, now());
     agent = new Agent(config, {
       logger,
       metrics,
-      now: createClock(),
+      now,
+      ...state,
       hash: (input) => createHash('sha256').update(input).digest('hex'),
       target: createOtlpExporter({
         url: config.otlp.endpoint,
@@ -141,3 +148,68 @@ process.on('unhandledRejection', (reason) => {
 });
 
 await main();
+
+/**
+ * Opens the checkpoint in STATE_DIR and loads it. Anything wrong (unwritable, locked, corrupt)
+ * is logged and the agent runs on; the catch-up cutoff follows from what was found.
+ */
+async function openCheckpoint(
+  config: Config,
+  logger: pino.Logger,
+  metrics: AgentMetrics,
+  now: Time,
+): Promise<{ checkpoint?: CheckpointStore; resume?: CheckpointData; catchUpCutoff: Time }> {
+  const windowCutoff = addMillis(now, -config.catchUpWindowMs);
+  if (!config.stateDir) {
+    logger.info('STATE_DIR=none: running without a checkpoint');
+    return { catchUpCutoff: windowCutoff };
+  }
+  const opened = await CheckpointStore.open({ dir: config.stateDir, owner: hostname() });
+  if (!opened.ok) {
+    logger.warn(
+      { stateDir: config.stateDir, reason: opened.reason },
+      'running without a checkpoint: spans built before a restart may be re-sent or lost',
+    );
+    return { catchUpCutoff: windowCutoff };
+  }
+  const store = opened.store;
+  store.onError = (error) => {
+    metrics.checkpointWrites.inc({ outcome: 'failed' });
+    logger.warn({ error: String(error) }, 'checkpoint write failed');
+  };
+  store.onWrite = () => metrics.checkpointWrites.inc({ outcome: 'ok' });
+  const loaded = await store.load();
+  if (loaded.kind === 'corrupt') {
+    logger.warn(
+      { stateDir: config.stateDir, reason: loaded.reason },
+      'checkpoint unusable: starting as without one',
+    );
+  }
+  if (loaded.kind !== 'loaded') {
+    return { checkpoint: store, catchUpCutoff: windowCutoff };
+  }
+  const { data } = loaded;
+  if (data.node !== config.nodeName) {
+    logger.warn(
+      { checkpointNode: data.node },
+      'checkpoint belongs to another node: starting as without one',
+    );
+    return { checkpoint: store, catchUpCutoff: windowCutoff };
+  }
+  logger.info(
+    {
+      savedAt: formatTime(data.savedAt),
+      pods: data.tracker.pods.length,
+      pendingSpans: data.pending.length,
+      bytes: loaded.bytes,
+    },
+    'resuming from checkpoint',
+  );
+  // Pods that finished while the agent was down are emitted; a minute of margin covers a
+  // checkpoint written slightly before the last poll it reflects.
+  return {
+    checkpoint: store,
+    resume: data,
+    catchUpCutoff: minTime(windowCutoff, addMillis(data.savedAt, -60_000)),
+  };
+}

@@ -46,12 +46,20 @@ test('defaults with only NODE_NAME and NODE_IP', (t) => {
     traceContextEnv: ['TRACEPARENT', 'TRACE_PARENT'],
     tracingEnabled: true,
     otlp: { endpoint: 'http://localhost:4317', timeoutMs: 10_000 },
-    export: { maxBatchSize: 512, scheduleDelayMs: 200, maxPendingSpans: 20_000 },
+    export: {
+      maxBatchSize: 512,
+      scheduleDelayMs: 200,
+      maxPendingSpans: 20_000,
+      retryMaxBackoffMs: 30_000,
+    },
     shutdownTimeoutMs: 8000,
     serviceName: 'kubelet-span-exporter',
     resourceAttributes: {},
     logLevel: 'info',
     httpPort: 9464,
+    stateDir: '/var/lib/kubelet-span-exporter',
+    catchUpWindowMs: 900_000,
+    limits: { maxTrackedPods: 5000, maxSpansPerPod: 1000 },
   });
 });
 
@@ -227,6 +235,11 @@ const BAD_VALUES: ReadonlyArray<readonly [string, string]> = [
   ['SHUTDOWN_TIMEOUT', '10s'],
   ['LOG_LEVEL', 'verbose'],
   ['HTTP_PORT', '65536'],
+  ['STATE_DIR', 'relative/dir'],
+  ['EXPORT_RETRY_MAX_BACKOFF', '1'],
+  ['CATCHUP_WINDOW', '15'],
+  ['MAX_TRACKED_PODS', '0'],
+  ['MAX_SPANS_PER_POD', 'many'],
 ];
 
 for (const [name, value] of BAD_VALUES) {
@@ -529,8 +542,14 @@ test('BSP settings are read', (t) => {
     ...BASE,
     OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '2048',
     OTEL_BSP_SCHEDULE_DELAY: '0',
+    EXPORT_RETRY_MAX_BACKOFF: '5s',
   });
-  t.deepEqual(config.export, { maxBatchSize: 2048, scheduleDelayMs: 0, maxPendingSpans: 20_000 });
+  t.deepEqual(config.export, {
+    maxBatchSize: 2048,
+    scheduleDelayMs: 0,
+    maxPendingSpans: 20_000,
+    retryMaxBackoffMs: 5000,
+  });
 });
 
 test('pending spans below the batch size are an error', (t) => {

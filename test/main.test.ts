@@ -24,7 +24,8 @@ const TRACE = '5b8efff798038103d269b633813fc60c';
 const RUNNER_SPAN = 'eee19b7ec3c1b174'; // ExecuteChaosRunner in the user's trace
 const HELPER_PARENT = 'a1b2c3d4e5f60718'; // CreateContainerKillHelperPod in litmus-go
 const NODE = 'worker-1';
-const T0 = '2026-11-23T10:00:00Z';
+// Experiment times start two minutes ago: inside the default catch-up window, never in the future.
+const T0 = new Date(Math.floor(Date.now() / 1000) * 1000 - 120_000).toISOString();
 const sec = (s: number) => new Date(Date.parse(T0) + s * 1000).toISOString().replace('.000Z', 'Z');
 const ns = (s: number) => BigInt(Date.parse(T0) / 1000 + s) * 1_000_000_000n;
 
@@ -55,6 +56,7 @@ async function rig(extraEnv: Record<string, string> = {}): Promise<Rig> {
     OTEL_BSP_SCHEDULE_DELAY: '50',
     LOG_LEVEL: 'debug',
     HTTP_PORT: '0',
+    STATE_DIR: join(dir, 'state'),
     ...extraEnv,
   };
   const r: Rig = { kubelet, receiver, dir, env };

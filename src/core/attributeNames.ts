@@ -41,6 +41,8 @@ export const ATTR = {
   timeClamped: 'kse.time.clamped',
   /** Where the span's times come from: `kubelet` (whole seconds) or `cri` (nanoseconds). */
   timeSource: 'kse.time.source',
+  /** Child spans of this pod not emitted because of the per-pod span cap. */
+  droppedSpans: 'kse.spans.dropped',
   /** Events dropped from this span because of the per-span event cap. */
   droppedEvents: 'kse.events.dropped',
   /** Source of a span event: `container.waiting`, `pod.status.reason`, `kubelet`. */

@@ -183,7 +183,7 @@ function decodeValueFrom(valueFrom: JsonObject, annotationRefs: string[]): EnvSo
     return { kind: 'fieldRef', fieldPath };
   }
   for (const source in valueFrom) {
-    if (Object.hasOwn(valueFrom, source) && valueFrom[source] != null) {
+    if (source !== '' && Object.hasOwn(valueFrom, source) && valueFrom[source] != null) {
       return { kind: 'unresolvable', source };
     }
   }

@@ -2,10 +2,11 @@ import { ATTR } from './attributeNames.js';
 import type { ContainerSpec, ContainerStatus, KubeletPod, TerminatedState } from './kubeletPod.js';
 import { podBaseName } from './podBaseName.js';
 import type { HashFn, SpanData, SpanEvent } from './spanData.js';
-import { type ContainerRun, type PodIdentity, SpanFactory } from './spanFactory.js';
+import { type ContainerRun, clampToPoll, type PodIdentity, SpanFactory } from './spanFactory.js';
 import { spanKey } from './spanIdentity.js';
 import { compareTime, maxTime, parseTime, type Time } from './time.js';
 import { findPodTraceContext } from './traceContext.js';
+import type { PodSnapshot, TrackerSnapshot } from './trackerSnapshot.js';
 
 export interface PodTrackerOptions {
   /** Node the agent runs on (`k8s.node.name`). */
@@ -30,6 +31,28 @@ export interface PodTrackerOptions {
    * @default 2000
    */
   readonly rememberGonePods?: number;
+  /**
+   * Pods tracked at once (traced or not); pods beyond are skipped and counted until room frees up.
+   * @default 5000
+   */
+  readonly maxTrackedPods?: number;
+  /**
+   * Container-run and phase spans per pod (a container crash-looping for days must not grow one
+   * trace without end); further ones are counted in the pod span's `kse.spans.dropped`.
+   * @default 1000
+   */
+  readonly maxSpansPerPod?: number;
+  /**
+   * Catch-up bound: a pod first seen already finished before this time is not emitted (after a
+   * rollout, hours of retained pods are not re-sent). Undefined: every finished pod is emitted.
+   */
+  readonly catchUpCutoff?: Time;
+  /**
+   * Reported times later than the poll by more than this (ms) are clamped to the poll time and
+   * marked `kse.time.clamped` (node clock skew, bad data).
+   * @default 60000
+   */
+  readonly futureToleranceMs?: number;
 }
 
 export interface PodRef {
@@ -57,7 +80,13 @@ export type TrackerNotice =
       readonly error: string;
     }
   | { readonly kind: 'podGone'; readonly pod: PodRef; readonly traced: boolean }
-  | { readonly kind: 'duplicateUid'; readonly pod: PodRef };
+  | { readonly kind: 'duplicateUid'; readonly pod: PodRef }
+  /** A pod that finished before the catch-up cutoff: tracked, not emitted. */
+  | { readonly kind: 'catchUpSkipped'; readonly pod: PodRef }
+  /** Pods of this poll not tracked because `maxTrackedPods` was reached. */
+  | { readonly kind: 'podCapReached'; readonly skipped: number }
+  /** A span of this pod not emitted because `maxSpansPerPod` was reached. */
+  | { readonly kind: 'spanCapReached'; readonly pod: PodRef };
 
 export interface ObserveResult {
   /** Spans that became final with this poll, in the order they were built. */
@@ -102,6 +131,10 @@ interface TrackedPod {
   latestFinish?: Time;
   /** Whether every container status was terminated at the last poll that listed the pod. */
   allTerminated: boolean;
+  /** Child spans emitted so far (capped by `maxSpansPerPod`). */
+  childSpans: number;
+  /** Child spans not emitted because of the cap. */
+  droppedSpans: number;
 }
 
 const TERMINAL_PHASES = new Set(['Succeeded', 'Failed']);
@@ -116,19 +149,45 @@ const ORDINARY_WAITING = new Set(['ContainerCreating', 'PodInitializing']);
  * `missingPollsBeforeGone` successful polls in a row.
  */
 export class PodTracker {
-  readonly #options: Required<PodTrackerOptions>;
+  readonly #options: Required<Omit<PodTrackerOptions, 'catchUpCutoff'>> &
+    Pick<PodTrackerOptions, 'catchUpCutoff'>;
   readonly #factory: SpanFactory;
   readonly #pods = new Map<string, TrackedPod>();
   readonly #gone = new Map<string, Set<string>>();
+  /** Notices of the observe() call in progress. */
+  #notices: TrackerNotice[] = [];
+  /** Time of the observe() call in progress. */
+  #now: Time = [0, 0];
+  #revision = 0;
 
-  constructor(options: PodTrackerOptions) {
+  constructor(options: PodTrackerOptions, snapshot?: TrackerSnapshot) {
     this.#options = {
       missingPollsBeforeGone: 2,
       maxEventsPerPod: 128,
       rememberGonePods: 2000,
+      maxTrackedPods: 5000,
+      maxSpansPerPod: 1000,
+      futureToleranceMs: 60_000,
       ...options,
     };
     this.#factory = new SpanFactory(options.hash);
+    if (snapshot) for (const pod of snapshot.pods) this.#pods.set(pod.ref.uid, fromSnapshot(pod));
+  }
+
+  /**
+   * Everything needed to resume after a restart: per pod, the spans already built and the runs
+   * still open. Plain data (JSON-serialisable); see `trackerSnapshot.ts`.
+   */
+  snapshot(): TrackerSnapshot {
+    return { pods: [...this.#pods.values()].map(toSnapshot) };
+  }
+
+  /**
+   * Grows whenever state worth a checkpoint changes (pods added or removed, spans built, runs
+   * opened or closed, events recorded); equal revisions mean equal snapshots.
+   */
+  get revision(): number {
+    return this.#revision;
   }
 
   /** Pods currently tracked (traced or not). */
@@ -152,7 +211,10 @@ export class PodTracker {
   observe(pods: readonly KubeletPod[], now: Time): ObserveResult {
     const spans: SpanData[] = [];
     const notices: TrackerNotice[] = [];
+    this.#notices = notices;
+    this.#now = now;
     const listed = new Set<string>();
+    let overCap = 0;
     for (const pod of pods) {
       if (listed.has(pod.uid)) {
         notices.push({ kind: 'duplicateUid', pod: refOf(pod) });
@@ -161,8 +223,13 @@ export class PodTracker {
       listed.add(pod.uid);
       let tracked = this.#pods.get(pod.uid);
       if (!tracked) {
+        if (this.#pods.size >= this.#options.maxTrackedPods) {
+          overCap++;
+          continue;
+        }
         tracked = this.#startTracking(pod, now, notices);
         this.#pods.set(pod.uid, tracked);
+        this.#revision++;
       }
       tracked.missing = 0;
       tracked.firstMissingAt = undefined;
@@ -175,9 +242,11 @@ export class PodTracker {
       if (tracked.missing < this.#options.missingPollsBeforeGone) continue;
       if (tracked.identity) this.#finalize(tracked, tracked.identity, spans);
       this.#pods.delete(uid);
+      this.#revision++;
       this.#remember(uid, tracked.emitted);
       notices.push({ kind: 'podGone', pod: tracked.ref, traced: tracked.identity !== undefined });
     }
+    if (overCap > 0) notices.push({ kind: 'podCapReached', skipped: overCap });
     return { spans, notices };
   }
 
@@ -226,6 +295,11 @@ export class PodTracker {
     }
     const remembered = this.#gone.get(pod.uid);
     this.#gone.delete(pod.uid);
+    let done = remembered?.has(spanKey(identity?.traceId ?? '', pod.uid, 'pod')) ?? false;
+    if (identity && !done && this.#finishedBeforeCutoff(pod)) {
+      done = true;
+      notices.push({ kind: 'catchUpSkipped', pod: ref });
+    }
     return {
       ref,
       ...(identity ? { identity } : {}),
@@ -235,11 +309,41 @@ export class PodTracker {
       events: [],
       eventKeys: new Set(),
       droppedEvents: 0,
-      podSpanDone: remembered?.has(spanKey(identity?.traceId ?? '', pod.uid, 'pod')) ?? false,
+      podSpanDone: done,
       missing: 0,
       deleting: false,
       allTerminated: false,
+      childSpans: 0,
+      droppedSpans: 0,
     };
+  }
+
+  /** A pod already finished, and finished before the catch-up cutoff. */
+  #finishedBeforeCutoff(pod: KubeletPod): boolean {
+    const cutoff = this.#options.catchUpCutoff;
+    if (!cutoff || !TERMINAL_PHASES.has(pod.phase ?? '')) return false;
+    let end = parseTime(pod.creationTimestamp);
+    for (const status of [...pod.initContainerStatuses, ...pod.containerStatuses]) {
+      for (const term of [status.state.terminated, status.lastState.terminated]) {
+        const t = parseTime(term?.finishedAt);
+        if (t && (!end || compareTime(t, end) > 0)) end = t;
+      }
+    }
+    return end !== undefined && compareTime(end, cutoff) < 0;
+  }
+
+  /** Emits a child span of the pod, within the per-pod cap and clamped to the poll time. */
+  #child(tracked: TrackedPod, span: SpanData, spans: SpanData[]): void {
+    this.#revision++;
+    if (tracked.childSpans >= this.#options.maxSpansPerPod) {
+      if (tracked.droppedSpans === 0) {
+        this.#notices.push({ kind: 'spanCapReached', pod: tracked.ref });
+      }
+      tracked.droppedSpans++;
+      return;
+    }
+    tracked.childSpans++;
+    spans.push(clampToPoll(span, this.#now, this.#options.futureToleranceMs));
   }
 
   #update(
@@ -303,7 +407,7 @@ export class PodTracker {
       const key = spanKey(identity.traceId, identity.uid, 'phase', name);
       if (tracked.emitted.has(key)) return;
       tracked.emitted.add(key);
-      spans.push(this.#factory.phaseSpan(identity, name, start, end));
+      this.#child(tracked, this.#factory.phaseSpan(identity, name, start, end), spans);
     };
     phase('scheduling', tracked.creation, scheduled);
     phase('sandbox', scheduled, sandboxReady);
@@ -390,7 +494,11 @@ export class PodTracker {
         endEstimated,
       };
       tracked.emitted.add(key);
-      spans.push(this.#factory.containerRunSpan(identity, run, tracked.creation ?? now));
+      this.#child(
+        tracked,
+        this.#factory.containerRunSpan(identity, run, tracked.creation ?? now),
+        spans,
+      );
       track.highestIndex = Math.max(track.highestIndex, index);
       if (open) track.open = undefined;
     }
@@ -403,10 +511,12 @@ export class PodTracker {
       const key = spanKey(identity.traceId, identity.uid, role, status.name, lost.runKey);
       if (!tracked.emitted.has(key)) {
         tracked.emitted.add(key);
-        spans.push(
+        this.#child(
+          tracked,
           this.#openRunSpan(tracked, identity, role, status.name, lost, running?.start ?? now, {
             sidecar,
           }),
+          spans,
         );
       }
     }
@@ -423,6 +533,7 @@ export class PodTracker {
           unobservedRuns: Math.max(0, running.index - track.highestIndex - 1),
         };
         track.highestIndex = Math.max(track.highestIndex, running.index);
+        this.#revision++;
       }
     }
 
@@ -483,8 +594,10 @@ export class PodTracker {
       const key = spanKey(identity.traceId, identity.uid, role, name, track.open.runKey);
       if (!tracked.emitted.has(key)) {
         tracked.emitted.add(key);
-        spans.push(
+        this.#child(
+          tracked,
           this.#openRunSpan(tracked, identity, role, name, track.open, noticed, { sidecar: false }),
+          spans,
         );
       }
       track.open = undefined;
@@ -495,9 +608,10 @@ export class PodTracker {
 
   #podSpan(tracked: TrackedPod, identity: PodIdentity, end: Time, endEstimated: boolean): SpanData {
     tracked.podSpanDone = true;
+    this.#revision++;
     tracked.emitted.add(spanKey(identity.traceId, identity.uid, 'pod'));
     const events = [...tracked.events].sort((a, b) => compareTime(a.time, b.time));
-    return this.#factory.podSpan(
+    const span = this.#factory.podSpan(
       identity,
       {
         start: tracked.creation ?? tracked.firstSeen,
@@ -509,10 +623,12 @@ export class PodTracker {
         ...(tracked.phase ? { phase: tracked.phase } : {}),
         ...(tracked.reason ? { reason: tracked.reason } : {}),
         failed: tracked.phase === 'Failed',
+        droppedSpans: tracked.droppedSpans,
       },
       events,
       tracked.droppedEvents,
     );
+    return clampToPoll(span, this.#now, this.#options.futureToleranceMs);
   }
 
   #hasOpenRuns(tracked: TrackedPod): boolean {
@@ -530,6 +646,7 @@ export class PodTracker {
   ): void {
     if (tracked.eventKeys.has(key)) return;
     tracked.eventKeys.add(key);
+    this.#revision++;
     if (tracked.events.length >= this.#options.maxEventsPerPod) {
       tracked.droppedEvents++;
       return;
@@ -549,4 +666,47 @@ export class PodTracker {
 
 function refOf(pod: KubeletPod): PodRef {
   return { uid: pod.uid, namespace: pod.namespace, name: pod.name };
+}
+
+function toSnapshot(pod: TrackedPod): PodSnapshot {
+  return {
+    ref: pod.ref,
+    ...(pod.identity ? { identity: pod.identity } : {}),
+    firstSeen: pod.firstSeen,
+    emitted: [...pod.emitted],
+    containers: [...pod.containers].map(([key, track]) => ({
+      key,
+      highestIndex: track.highestIndex,
+      ...(track.open ? { open: track.open } : {}),
+    })),
+    events: pod.events,
+    eventKeys: [...pod.eventKeys],
+    droppedEvents: pod.droppedEvents,
+    podSpanDone: pod.podSpanDone,
+    missing: pod.missing,
+    ...(pod.firstMissingAt ? { firstMissingAt: pod.firstMissingAt } : {}),
+    ...(pod.creation ? { creation: pod.creation } : {}),
+    ...(pod.phase ? { phase: pod.phase } : {}),
+    ...(pod.reason ? { reason: pod.reason } : {}),
+    deleting: pod.deleting,
+    ...(pod.latestFinish ? { latestFinish: pod.latestFinish } : {}),
+    allTerminated: pod.allTerminated,
+    childSpans: pod.childSpans,
+    droppedSpans: pod.droppedSpans,
+  };
+}
+
+function fromSnapshot(pod: PodSnapshot): TrackedPod {
+  return {
+    ...pod,
+    emitted: new Set(pod.emitted),
+    containers: new Map(
+      pod.containers.map((c) => [
+        c.key,
+        { highestIndex: c.highestIndex, ...(c.open ? { open: c.open } : {}) },
+      ]),
+    ),
+    events: [...pod.events],
+    eventKeys: new Set(pod.eventKeys),
+  };
 }

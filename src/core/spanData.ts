@@ -45,3 +45,68 @@ export interface SpanData {
 
 /** Hex digest of a string (sha256 or any other well-mixed hash); handed to the core from outside. */
 export type HashFn = (input: string) => string;
+
+const HEX32 = /^[0-9a-f]{32}$/;
+const HEX16 = /^[0-9a-f]{16}$/;
+const isTime = (v: unknown) =>
+  Array.isArray(v) &&
+  v.length === 2 &&
+  Number.isSafeInteger(v[0]) &&
+  Number.isInteger(v[1]) &&
+  v[1] >= 0 &&
+  v[1] < 1e9;
+const notBefore = (a: [number, number], b: [number, number]) =>
+  a[0] > b[0] || (a[0] === b[0] && a[1] >= b[1]);
+const isAttributes = (v: unknown) =>
+  typeof v === 'object' &&
+  v !== null &&
+  !Array.isArray(v) &&
+  Object.values(v).every(
+    (x) =>
+      typeof x === 'string' ||
+      typeof x === 'boolean' ||
+      (typeof x === 'number' && Number.isFinite(x)) ||
+      (Array.isArray(x) && x.every((y) => typeof y === 'string')),
+  );
+
+/**
+ * Whether untrusted data (a checkpoint) is a well-formed span: valid non-zero W3C ids, times in
+ * order. Never export a span that fails this.
+ */
+export function isSpanData(v: unknown): v is SpanData {
+  if (typeof v !== 'object' || v === null) return false;
+  const s = v as Record<string, unknown>;
+  const status = s.status as Record<string, unknown> | undefined;
+  return (
+    typeof s.traceId === 'string' &&
+    HEX32.test(s.traceId) &&
+    !/^0+$/.test(s.traceId) &&
+    typeof s.spanId === 'string' &&
+    HEX16.test(s.spanId) &&
+    !/^0+$/.test(s.spanId) &&
+    typeof s.parentSpanId === 'string' &&
+    HEX16.test(s.parentSpanId) &&
+    typeof s.parentIsRemote === 'boolean' &&
+    (s.traceState === undefined || typeof s.traceState === 'string') &&
+    typeof s.name === 'string' &&
+    isTime(s.start) &&
+    isTime(s.end) &&
+    notBefore(s.end as [number, number], s.start as [number, number]) &&
+    isAttributes(s.attributes) &&
+    Array.isArray(s.events) &&
+    s.events.every(
+      (e) =>
+        typeof e === 'object' &&
+        e !== null &&
+        typeof (e as Record<string, unknown>).name === 'string' &&
+        isTime((e as Record<string, unknown>).time) &&
+        isAttributes((e as Record<string, unknown>).attributes),
+    ) &&
+    typeof status === 'object' &&
+    status !== null &&
+    (status.code === 'unset' || status.code === 'error') &&
+    isAttributes(s.resource) &&
+    typeof s.key === 'string' &&
+    typeof s.podUid === 'string'
+  );
+}

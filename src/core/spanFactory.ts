@@ -2,7 +2,7 @@ import { ATTR } from './attributeNames.js';
 import { parseImageReference } from './imageReference.js';
 import type { Attributes, AttributeValue, HashFn, SpanData, SpanEvent } from './spanData.js';
 import { type SpanRole, spanIdFromKey, spanKey } from './spanIdentity.js';
-import { compareTime, type Time } from './time.js';
+import { addMillis, compareTime, type Time } from './time.js';
 
 /** What every span of one observed pod shares. */
 export interface PodIdentity {
@@ -77,7 +77,7 @@ export class SpanFactory {
   podSpan(
     pod: PodIdentity,
     times: { start: Time; end: Time; startEstimated: boolean; endEstimated: boolean },
-    details: { phase?: string; reason?: string; failed: boolean },
+    details: { phase?: string; reason?: string; failed: boolean; droppedSpans?: number },
     events: readonly SpanEvent[],
     droppedEvents: number,
   ): SpanData {
@@ -85,6 +85,7 @@ export class SpanFactory {
     if (details.phase) attributes[ATTR.k8sPodStatusPhase] = details.phase;
     if (details.reason) attributes[ATTR.k8sPodStatusReason] = details.reason;
     if (droppedEvents > 0) attributes[ATTR.droppedEvents] = droppedEvents;
+    if (details.droppedSpans) attributes[ATTR.droppedSpans] = details.droppedSpans;
     const status = details.failed
       ? { code: 'error' as const, message: details.reason ?? 'pod failed' }
       : { code: 'unset' as const };
@@ -205,4 +206,18 @@ export class SpanFactory {
       podUid: pod.uid,
     };
   }
+}
+
+/**
+ * Clamps a span whose times lie more than `toleranceMs` after the poll that built it (node clock
+ * skew, bad data) to the poll time, keeping `start <= end`, and marks it `kse.time.clamped`.
+ */
+export function clampToPoll(span: SpanData, now: Time, toleranceMs: number): SpanData {
+  const limit = addMillis(now, toleranceMs);
+  const startLate = compareTime(span.start, limit) > 0;
+  const endLate = compareTime(span.end, limit) > 0;
+  if (!startLate && !endLate) return span;
+  const start = startLate ? now : span.start;
+  const end = endLate ? (compareTime(start, now) > 0 ? start : now) : span.end;
+  return { ...span, start, end, attributes: { ...span.attributes, [ATTR.timeClamped]: true } };
 }

@@ -65,7 +65,11 @@ export class CriError extends Error {
   /** gRPC status code, when the failure came from gRPC. */
   readonly code?: number;
 
-  constructor(kind: CriErrorKind, message: string, details: { code?: number; cause?: unknown } = {}) {
+  constructor(
+    kind: CriErrorKind,
+    message: string,
+    details: { code?: number; cause?: unknown } = {},
+  ) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.name = 'CriError';
     this.kind = kind;
@@ -186,7 +190,10 @@ export class CriClient {
     const status = response.status;
     if (!status) {
       this.#errors++;
-      throw new CriError('error', `CRI ContainerStatus ${id}: the runtime answered without a status`);
+      throw new CriError(
+        'error',
+        `CRI ContainerStatus ${id}: the runtime answered without a status`,
+      );
     }
     return toContainerStatus(status);
   }
@@ -256,7 +263,7 @@ export class CriClient {
           }
           this.#calls++;
           // Fail at once rather than queue while the channel cannot connect.
-          const metadata = new grpc.Metadata({ waitForReady: true });
+          const metadata = new grpc.Metadata({ waitForReady: false });
           const options: grpc.CallOptions = { deadline: Date.now() + this.#timeoutMs };
           try {
             invoke(metadata, options, (error, response) => {

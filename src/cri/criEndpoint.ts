@@ -72,7 +72,9 @@ export function parseCriEndpoint(endpoint: string): CriEndpointResult {
 
   if (path.includes('\0')) return fail('CRI endpoint: the socket path contains a NUL character');
   if (path.includes('?') || path.includes('#')) {
-    return fail(`CRI endpoint ${JSON.stringify(value)}: query strings and fragments are not allowed`);
+    return fail(
+      `CRI endpoint ${JSON.stringify(value)}: query strings and fragments are not allowed`,
+    );
   }
   const socketPath = posix.normalize(path);
   if (socketPath.endsWith('/')) {

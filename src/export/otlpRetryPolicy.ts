@@ -134,7 +134,11 @@ function retryInfoDelayMs(status: Uint8Array): number | undefined {
     if (detail.no !== 3 || !detail.bytes) continue;
     const any = readFields(detail.bytes);
     const typeUrl = any?.find((f) => f.no === 1)?.bytes;
-    if (!any || !typeUrl || !Buffer.from(typeUrl).toString('utf8').endsWith(`/${RETRY_INFO_TYPE}`)) {
+    if (
+      !any ||
+      !typeUrl ||
+      !Buffer.from(typeUrl).toString('utf8').endsWith(`/${RETRY_INFO_TYPE}`)
+    ) {
       continue;
     }
     const value = any.find((f) => f.no === 2)?.bytes ?? new Uint8Array();
@@ -246,7 +250,12 @@ export function createOtlpRetryPolicy(options: OtlpRetryPolicyOptions = {}): Ret
   const multiplier = checkNumber('multiplier', options.multiplier ?? 2, 1);
   const random = options.random ?? Math.random;
   const maxAttempts = options.maxAttempts ?? Number.POSITIVE_INFINITY;
-  if (!(maxAttempts === Number.POSITIVE_INFINITY || (Number.isInteger(maxAttempts) && maxAttempts >= 1))) {
+  if (
+    !(
+      maxAttempts === Number.POSITIVE_INFINITY ||
+      (Number.isInteger(maxAttempts) && maxAttempts >= 1)
+    )
+  ) {
     throw new RangeError(`maxAttempts must be an integer >= 1 or Infinity, got ${maxAttempts}`);
   }
   return (error, attempt) => {

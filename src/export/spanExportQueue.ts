@@ -173,6 +173,14 @@ export class SpanExportQueue {
     return this.#waitingCount + (this.#inFlight?.spans.length ?? 0);
   }
 
+  /**
+   * The spans not yet acknowledged, in order: the batch in flight (or in retry back-off), then
+   * the waiting ones. The checkpoint stores them so a restart sends them again.
+   */
+  pendingSpans(): SpanData[] {
+    return [...(this.#inFlight?.spans ?? []), ...this.#waiting.slice(this.#head)];
+  }
+
   /** A snapshot of the counters. */
   get stats(): SpanExportQueueStats {
     return { ...this.#stats };

@@ -540,6 +540,7 @@ test('kept env entries are type-checked, others are not even looked at', (t) => 
       rawPod('a', [{ name: 'TRACEPARENT', value: 5 }]),
       rawPod('b', [{ name: 'TRACEPARENT', valueFrom: {} }]),
       rawPod('c', [{ name: 'TRACEPARENT', valueFrom: { fieldRef: { fieldPath: 3 } } }]),
+      rawPod('e', [{ name: 'TRACEPARENT', valueFrom: { '': 'x', secretKeyRef: null } }]),
       rawPod('d', [{ name: 'OTHER', value: 5, valueFrom: 'x' }, 'junk', { name: 7 }]),
     ]),
   );
@@ -549,6 +550,7 @@ test('kept env entries are type-checked, others are not even looked at', (t) => 
       'spec.containers[0].env[0].value: expected a string, got the number 5',
       'spec.containers[0].env[0].valueFrom: expected one source (fieldRef, secretKeyRef, ...)',
       'spec.containers[0].env[0].valueFrom.fieldRef.fieldPath: expected a non-empty string, got the number 3',
+      'spec.containers[0].env[0].valueFrom: expected one source (fieldRef, secretKeyRef, ...)',
     ],
   );
   t.deepEqual(
@@ -767,8 +769,13 @@ function pathsOf(value: unknown, prefix: (string | number)[] = []): (string | nu
 
 type Mutation = { target: number; replacement?: unknown };
 
-/** Deletes (no replacement) or replaces the value at the `target`-th path; returns the root. */
-function mutate(root: unknown, { target, replacement }: Mutation): unknown {
+/**
+ * Deletes (no replacement) or replaces the value at the `target`-th path; returns the root. The
+ * replacement is copied: fast-check reuses generated values, and a later mutation must not write
+ * into one (that could make it cyclic).
+ */
+function mutate(root: unknown, { target, replacement: generated }: Mutation): unknown {
+  const replacement = structuredClone(generated);
   const paths = pathsOf(root);
   const path = paths[target % paths.length] ?? [];
   if (path.length === 0) return replacement === undefined ? root : replacement;

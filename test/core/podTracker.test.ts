@@ -20,7 +20,8 @@ const at = (iso: string): Time => {
   if (!t) throw new Error(`bad time ${iso}`);
   return t;
 };
-const T = (sec: number) => `2026-11-23T10:00:${String(sec).padStart(2, '0')}Z`;
+const T = (sec: number) =>
+  new Date(Date.parse('2026-11-23T10:00:00Z') + sec * 1000).toISOString().replace('.000Z', 'Z');
 const tAt = (sec: number) => at(T(sec));
 
 function newTracker() {
@@ -733,4 +734,161 @@ test('a pod missing from one poll and back is not ended; one that reappears afte
     [],
     'same uid back: its spans were already emitted',
   );
+});
+
+test('a restored snapshot resumes exactly: the same spans as an uninterrupted tracker, none twice', (t) => {
+  const base = { name: 'crash-0', generateName: '', conditions: scheduledConds };
+  const polls: [KubeletPod[], Time][] = [
+    [
+      [pod({ ...base, containers: [{ state: running(4), containerID: 'containerd://a0' }] })],
+      tAt(5),
+    ],
+    [
+      [
+        pod({
+          ...base,
+          containers: [
+            {
+              state: running(12),
+              lastState: terminated(4, 10, 1, 'Error', 'containerd://a0'),
+              restartCount: 1,
+              containerID: 'containerd://a1',
+            },
+          ],
+        }),
+      ],
+      tAt(13),
+    ],
+    [[], tAt(20)],
+    [[], tAt(21)],
+  ];
+  const straight = newTracker();
+  const expected = polls.flatMap(([p, now]) => straight.observe(p, now).spans);
+  for (let cut = 1; cut < polls.length; cut++) {
+    const first = newTracker();
+    const before = polls.slice(0, cut).flatMap(([p, now]) => first.observe(p, now).spans);
+    // through JSON, as the checkpoint stores it
+    const snapshot = JSON.parse(JSON.stringify(first.snapshot()));
+    const resumed = new PodTracker(
+      { nodeName: 'node-a', envNames: ['TRACEPARENT', 'TRACE_PARENT'], hash: sha256 },
+      snapshot,
+    );
+    const after = polls.slice(cut).flatMap(([p, now]) => resumed.observe(p, now).spans);
+    t.deepEqual([...before, ...after], expected, `cut after poll ${cut}`);
+  }
+});
+
+test('catch-up cutoff: a pod finished before it is tracked silently; later ones are emitted', (t) => {
+  const tracker = new PodTracker({
+    nodeName: 'node-a',
+    envNames: ['TRACE_PARENT'],
+    hash: sha256,
+    catchUpCutoff: tAt(30),
+  });
+  const old = pod({ uid: 'old', phase: 'Succeeded', containers: [{ state: terminated(2, 20) }] });
+  const recent = pod({
+    uid: 'recent',
+    phase: 'Succeeded',
+    containers: [{ state: terminated(2, 40) }],
+  });
+  const live = pod({
+    uid: 'live',
+    containers: [{ state: running(2), containerID: 'containerd://l' }],
+  });
+  const { spans, notices } = tracker.observe([old, recent, live], tAt(50));
+  t.deepEqual(
+    [...new Set(spans.map((s) => s.resource['k8s.pod.uid']))],
+    ['recent'],
+    'live has no final span yet; old is before the cutoff',
+  );
+  t.true(notices.some((n) => n.kind === 'catchUpSkipped' && n.pod.uid === 'old'));
+  t.deepEqual(tracker.observe([old, recent, live], tAt(51)).spans, []);
+});
+
+test('bounded: tracked pods and spans per pod are capped and the overflow reported', (t) => {
+  const tracker = new PodTracker({
+    nodeName: 'node-a',
+    envNames: ['TRACE_PARENT'],
+    hash: sha256,
+    maxTrackedPods: 2,
+    maxSpansPerPod: 3,
+  });
+  const pods = ['a', 'b', 'c'].map((uid) =>
+    pod({ uid, containers: [{ state: running(2), containerID: `containerd://${uid}0` }] }),
+  );
+  const first = tracker.observe(pods, tAt(3));
+  t.is(tracker.trackedPods, 2);
+  t.deepEqual(
+    first.notices.filter((n) => n.kind === 'podCapReached'),
+    [{ kind: 'podCapReached', skipped: 1 }],
+  );
+  // a crash loop on pod a: runs 0..5 all finished
+  const looping = (restart: number) =>
+    pod({
+      uid: 'a',
+      conditions: scheduledConds,
+      containers: [
+        {
+          state: running(10 * restart + 5),
+          lastState: terminated(
+            10 * restart - 5,
+            10 * restart,
+            1,
+            'Error',
+            `containerd://a${restart - 1}`,
+          ),
+          restartCount: restart,
+          containerID: `containerd://a${restart}`,
+        },
+      ],
+    });
+  const spans: SpanData[] = [];
+  const notices = [];
+  for (let r = 1; r <= 5; r++) {
+    const out = tracker.observe([looping(r), pods[1] as KubeletPod], tAt(10 * r + 6));
+    spans.push(...out.spans);
+    notices.push(...out.notices);
+  }
+  const ofA = spans.filter((s) => s.resource['k8s.pod.uid'] === 'a');
+  t.is(ofA.length, 3, '2 phases + 1 run, then the cap');
+  t.is(notices.filter((n) => n.kind === 'spanCapReached').length, 1, 'reported once');
+  tracker.observe([pods[1] as KubeletPod], tAt(70));
+  const gone = tracker.observe([pods[1] as KubeletPod], tAt(71));
+  const podA = gone.spans.find(
+    (s) => s.name.startsWith('pod ') && s.resource['k8s.pod.uid'] === 'a',
+  );
+  t.is(podA?.attributes['kse.spans.dropped'], 5, 'runs 1-4 and the open run 5 were not emitted');
+  // room freed: pod c is tracked now
+  tracker.observe([pods[1] as KubeletPod, pods[2] as KubeletPod], tAt(72));
+  t.is(tracker.trackedPods, 2);
+});
+
+test('times in the future are clamped to the poll and marked', (t) => {
+  const tracker = newTracker();
+  const future = '2026-11-23T11:00:00Z';
+  const { spans } = tracker.observe(
+    [
+      pod({
+        phase: 'Succeeded',
+        containers: [
+          {
+            state: {
+              terminated: {
+                exitCode: 0,
+                startedAt: T(2),
+                finishedAt: future,
+                containerID: 'containerd://f',
+              },
+            },
+          },
+        ],
+      }),
+    ],
+    tAt(10),
+  );
+  const c = one(spans, 'container main');
+  t.deepEqual([c.start, c.end], [tAt(2), tAt(10)]);
+  t.is(c.attributes['kse.time.clamped'], true);
+  const p = one(spans, 'pod container-kill-helper');
+  t.deepEqual(p.end, tAt(10));
 });

@@ -1,8 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import test from 'ava';
+import { toNanos } from '../../src/core/time.js';
 import {
   CriClient,
   type CriClientOptions,
@@ -10,7 +11,6 @@ import {
   type CriErrorKind,
   parseCriEndpoint,
 } from '../../src/cri/criClient.js';
-import { toNanos } from '../../src/core/time.js';
 import { type FakeCriServer, startFakeCriServer } from '../support/fakeCriServer.js';
 
 const dir = mkdtempSync(`${tmpdir()}/cri-`);
@@ -216,12 +216,13 @@ test('gRPC status codes map to error kinds with the code; failNext counts are ho
 test('a call slower than timeoutMs fails with kind timeout, and the next call succeeds', async (t) => {
   const s = await server();
   s.setContainer({ id: 'slow', state: 'running', createdAtNs: 10n });
-  const c = client(s.endpoint, { timeoutMs: 100 });
-  s.delayNext(10_000);
+  // Generous enough for the follow-up call on a loaded machine; the delayed call never answers.
+  const c = client(s.endpoint, { timeoutMs: 1500 });
+  s.delayNext(600_000);
   const error = await t.throwsAsync(c.containerStatus('slow'), { instanceOf: CriError });
   t.is(error?.kind, 'timeout');
   t.is(error?.code, grpc.status.DEADLINE_EXCEEDED);
-  t.regex(error?.message ?? '', /ContainerStatus: no answer within 100 ms/);
+  t.regex(error?.message ?? '', /ContainerStatus: no answer within 1500 ms/);
   t.is((await c.containerStatus('slow'))?.id, 'slow');
   t.deepEqual(c.stats, { calls: 2, errors: 1, timeouts: 1, notFound: 0 });
 });
@@ -293,6 +294,16 @@ test('after close, calls reject with kind unavailable without reaching the runti
   c.close();
   t.is((await kindOf(c.containerStatus('c'))).kind, 'unavailable');
   t.deepEqual(s.calls, []);
+});
+
+test('a bare socket path works end to end (fake server in its own temp dir, removed on close)', async (t) => {
+  const s = await startFakeCriServer();
+  servers.push(s);
+  t.is(s.endpoint, `unix://${s.socketPath}`);
+  s.setContainer({ id: 'c', state: 'running', createdAtNs: 1n });
+  t.is((await client(s.socketPath).containerStatus('c'))?.state, 'running');
+  await s.close();
+  t.false(existsSync(dirname(s.socketPath)));
 });
 
 test('an invalid endpoint or option throws at construction', (t) => {

@@ -440,3 +440,29 @@ test('options are validated', (t) => {
   });
   t.notThrows(() => new SpanExportQueue({ target, convert, maxBatchSize: 2048 }));
 });
+
+test('pendingSpans lists the unacknowledged spans in order: in flight first, then waiting', async (t) => {
+  let release: ((r: ExportResult) => void) | undefined;
+  const target: ExportTarget = {
+    export: (_spans, cb) => {
+      release = cb;
+    },
+    shutdown: async () => {},
+  };
+  const queue = new SpanExportQueue({ target, convert, maxBatchSize: 2, scheduleDelayMs: 0 });
+  queue.enqueue([span('a'), span('b'), span('c')]);
+  await new Promise((resolve) => setImmediate(resolve));
+  t.deepEqual(
+    queue.pendingSpans().map((s) => s.name),
+    ['a', 'b', 'c'],
+  );
+  release?.({ code: ExportResultCode.SUCCESS });
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  t.deepEqual(
+    queue.pendingSpans().map((s) => s.name),
+    ['c'],
+  );
+  release?.({ code: ExportResultCode.SUCCESS });
+  await queue.shutdown(1000);
+  t.deepEqual(queue.pendingSpans(), []);
+});

@@ -159,7 +159,11 @@ export async function startFakeCriServer(
       const id = call.request.containerId;
       handle('ContainerStatus', id, callback, () => {
         const c = containers.get(id);
-        if (!c) return serviceError(grpc.status.NOT_FOUND, `an error occurred when try to find container "${id}": not found`);
+        if (!c)
+          return serviceError(
+            grpc.status.NOT_FOUND,
+            `an error occurred when try to find container "${id}": not found`,
+          );
         return { status: toWireStatus(c), info: {} };
       });
     },

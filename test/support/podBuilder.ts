@@ -870,11 +870,17 @@ export interface ContainerScript
   readonly runs: readonly RunScript[];
 }
 
-/** A pod over time, for {@link podAt}. Phase, states and conditions are derived. */
+/** A pod over time, for {@link podAt}. Phase, states and condition times are derived. */
 export interface PodScript
   extends Omit<
     PodSpecInput,
-    'phase' | 'initContainers' | 'containers' | 'deletionTimestamp' | 'readyAt'
+    | 'phase'
+    | 'initContainers'
+    | 'containers'
+    | 'deletionTimestamp'
+    | 'sandboxReadyAt'
+    | 'initializedAt'
+    | 'readyAt'
   > {
   readonly initContainers?: readonly ContainerScript[];
   readonly containers: readonly ContainerScript[];

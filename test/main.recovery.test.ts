@@ -1,0 +1,346 @@
+/**
+ * Lose nothing, duplicate nothing: the real entry point killed with SIGKILL at random points of a
+ * scripted experiment and restarted on the same STATE_DIR; a collector that is down for longer
+ * than several retry periods; a kubelet that fails between good polls. Every expected span must
+ * arrive; duplicates are counted and reported (t.log), and must stay rare.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import test from 'ava';
+import { type AgentProcess, startAgent } from './support/agentProcess.js';
+import { type KubeletStandIn, startKubeletStandIn } from './support/kubeletStandIn.js';
+import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from './support/otlpReceiver.js';
+import { type PodScript, podAt, podListBody, type RawObject } from './support/podBuilder.js';
+
+const TRACE = '0af7651916cd43dd8448eb211c80319c';
+const PARENT = 'b7ad6b7169203331';
+const NODE = 'worker-1';
+const T0 = new Date(Math.floor(Date.now() / 1000) * 1000 - 600_000).toISOString();
+const sec = (s: number) => new Date(Date.parse(T0) + s * 1000).toISOString().replace('.000Z', 'Z');
+const ctx = { TRACE_PARENT: `{"traceparent":"00-${TRACE}-${PARENT}-01"}` };
+
+/** Pods of the scripted experiment, with when they disappear from the kubelet's list. */
+const scripts: { pod: PodScript; removedAt?: number }[] = [
+  {
+    pod: {
+      name: 'exp-job-x1',
+      namespace: 'litmus',
+      labels: { chaosUID: 'e' },
+      creationTimestamp: sec(0),
+      restartPolicy: 'Never',
+      nodeName: NODE,
+      initContainers: [{ name: 'setup', runs: [{ startedAt: sec(1), finishedAt: sec(2) }] }],
+      containers: [{ name: 'exp', env: ctx, runs: [{ startedAt: sec(3), finishedAt: sec(55) }] }],
+    },
+  },
+  ...[0, 1, 2, 3].map((i) => ({
+    pod: {
+      name: `helper-${i}`,
+      generateName: 'helper-',
+      namespace: 'litmus',
+      labels: { chaosUID: 'e' },
+      creationTimestamp: sec(5 + i * 10),
+      restartPolicy: 'Never' as const,
+      nodeName: NODE,
+      containers: [
+        {
+          name: 'kill',
+          env: ctx,
+          runs: [
+            {
+              startedAt: sec(6 + i * 10),
+              finishedAt: sec(9 + i * 10),
+              exitCode: i === 2 ? 1 : 0,
+            },
+          ],
+        },
+      ],
+    },
+    removedAt: 11 + i * 10,
+  })),
+  {
+    pod: {
+      name: 'target-0',
+      namespace: 'app',
+      labels: { chaosUID: 'e' },
+      creationTimestamp: sec(0),
+      nodeName: NODE,
+      containers: [
+        {
+          name: 'app',
+          env: ctx,
+          runs: [
+            { startedAt: sec(1), finishedAt: sec(16), exitCode: 137 },
+            { startedAt: sec(18), finishedAt: sec(36), exitCode: 137 },
+            { startedAt: sec(38) },
+          ],
+        },
+      ],
+    },
+    removedAt: 58,
+  },
+];
+const STEPS = Array.from({ length: 31 }, (_, i) => i * 2); // t = 0, 2, ..., 60
+
+function podsAt(t: number): RawObject[] {
+  return scripts
+    .filter((s) => Date.parse(s.pod.creationTimestamp) <= Date.parse(sec(t)))
+    .filter((s) => s.removedAt === undefined || t < s.removedAt)
+    .map((s) => podAt(s.pod, sec(t)));
+}
+
+interface Rig {
+  kubelet: KubeletStandIn;
+  receiver: OtlpReceiver;
+  dir: string;
+  env: Record<string, string>;
+  agent?: AgentProcess;
+}
+const rigs: Rig[] = [];
+test.after.always(async () => {
+  for (const r of rigs) {
+    await r.agent?.stop('SIGKILL');
+    await r.kubelet.close();
+    await r.receiver.close();
+    rmSync(r.dir, { recursive: true, force: true });
+  }
+});
+
+async function rig(extra: Record<string, string> = {}): Promise<Rig> {
+  const kubelet = await startKubeletStandIn();
+  const receiver = await startOtlpReceiver();
+  const dir = mkdtempSync(join(tmpdir(), 'kse-recovery-'));
+  writeFileSync(join(dir, 'ca.crt'), kubelet.caPem);
+  writeFileSync(join(dir, 'token'), kubelet.token);
+  kubelet.setBody(podListBody([]));
+  const r: Rig = {
+    kubelet,
+    receiver,
+    dir,
+    env: {
+      NODE_NAME: NODE,
+      KUBELET_URL: kubelet.url,
+      KUBELET_CA_FILE: join(dir, 'ca.crt'),
+      KUBELET_TOKEN_FILE: join(dir, 'token'),
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      POLL_INTERVAL: '100ms',
+      OTEL_BSP_SCHEDULE_DELAY: '20',
+      HTTP_PORT: '0',
+      STATE_DIR: join(dir, 'state'),
+      LOG_LEVEL: 'info',
+      ...extra,
+    },
+  };
+  rigs.push(r);
+  return r;
+}
+
+async function polled(r: Rig, polls: number): Promise<void> {
+  const target = r.kubelet.requests + polls;
+  const deadline = Date.now() + 15_000;
+  while (r.kubelet.requests < target) {
+    if (Date.now() > deadline) throw new Error('the agent stopped polling');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** A seeded PRNG (mulberry32): the same seed, the same kill points. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let x = a;
+    x = Math.imul(x ^ (x >>> 15), x | 1);
+    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Plays the experiment; `kill(step)` says whether to SIGKILL-and-restart during that step. */
+async function play(r: Rig, kill: (step: number) => number | undefined): Promise<number> {
+  let kills = 0;
+  r.agent = startAgent(r.env);
+  for (const [step, t] of STEPS.entries()) {
+    r.kubelet.setBody(podListBody(podsAt(t)));
+    const delay = kill(step);
+    if (delay !== undefined) {
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      await r.agent.stop('SIGKILL');
+      kills++;
+      r.agent = startAgent(r.env);
+    }
+    await polled(r, 2);
+  }
+  await polled(r, 3); // the last pods leave the list: missing from two polls
+  return kills;
+}
+
+const ids = (spans: readonly ReceivedSpan[]) => spans.map((s) => s.spanId);
+function countDuplicates(spans: readonly ReceivedSpan[]): number {
+  return spans.length - new Set(ids(spans)).size;
+}
+
+let reference: Promise<ReceivedSpan[]> | undefined;
+/** The spans of one uninterrupted run (computed once, shared by the tests). */
+function referenceSpans(): Promise<ReceivedSpan[]> {
+  reference ??= (async () => {
+    const r = await rig();
+    await play(r, () => undefined);
+    await r.receiver.waitFor(
+      (s) => s.filter((x) => x.name.startsWith('pod ')).length === 6,
+      15_000,
+    );
+    await r.agent?.stop();
+    return [...r.receiver.spans];
+  })();
+  return reference;
+}
+
+test('the uninterrupted experiment: the expected tree, every span once', async (t) => {
+  const spans = await referenceSpans();
+  t.is(countDuplicates(spans), 0);
+  t.deepEqual(
+    spans
+      .filter((s) => s.name.startsWith('pod '))
+      .map((s) => s.name)
+      .sort(),
+    ['pod exp-job-x1', 'pod helper', 'pod helper', 'pod helper', 'pod helper', 'pod target-0'],
+  );
+  t.is(spans.filter((s) => s.name === 'container app').length, 3);
+  t.is(spans.filter((s) => s.name === 'container kill' && s.status.code === 2).length, 1);
+  t.log(`${spans.length} spans expected per run`);
+});
+
+test('SIGKILL at random points, restart on the same STATE_DIR: every span arrives, duplicates rare', async (t) => {
+  const expected = new Set(ids(await referenceSpans()));
+  const RUNS = 4;
+  let totalKills = 0;
+  let totalDuplicates = 0;
+  let totalReceived = 0;
+  for (let run = 0; run < RUNS; run++) {
+    const random = prng(1000 + run);
+    const killSteps = new Set([1 + Math.floor(random() * 14), 15 + Math.floor(random() * 15)]);
+    const r = await rig();
+    totalKills += await play(r, (step) =>
+      killSteps.has(step) ? Math.floor(random() * 150) : undefined,
+    );
+    await r.receiver.waitFor((s) => [...expected].every((id) => ids(s).includes(id)), 20_000);
+    const got = r.receiver.spans;
+    const unexpected = got.filter((s) => !expected.has(s.spanId));
+    t.deepEqual(
+      unexpected.map((s) => s.name),
+      [],
+      `run ${run}: no span outside the expected set`,
+    );
+    totalDuplicates += countDuplicates(got);
+    totalReceived += got.length;
+    await r.agent?.stop();
+  }
+  t.log(
+    `${RUNS} runs, ${totalKills} SIGKILLs: ${expected.size * RUNS} spans expected, all delivered; ` +
+      `${totalReceived} received, ${totalDuplicates} duplicates`,
+  );
+});
+
+/** The parts of a span that must not depend on how the agent got to see it. */
+const essence = (s: ReceivedSpan) =>
+  JSON.stringify({
+    id: s.spanId,
+    parent: s.parentSpanId,
+    name: s.name,
+    // estimated ends are the poll that noticed: they move with poll timing
+    start: String(s.startNs),
+    end: s.attributes['kse.end.estimated'] ? 'estimated' : String(s.endNs),
+    status: s.status,
+    exit: s.attributes['process.exit.code'] ?? null,
+  });
+
+test('kubelet failures between good polls change nothing in the spans', async (t) => {
+  const expected = (await referenceSpans()).map(essence).sort();
+  const r = await rig({ KUBELET_TIMEOUT: '300ms', KUBELET_MAX_RESPONSE_BYTES: '512Ki' });
+  const faults = [
+    { status: 500 },
+    { status: 503 },
+    { delayMs: 2000 },
+    { destroy: true as const },
+    { status: 401 },
+    { status: 403 },
+    { truncate: true as const },
+    { truncate: 'chunked' as const },
+    { raw: '{"kind":"PodList","items":[' },
+    { raw: 'not json at all' },
+    { raw: `{"kind":"PodList","items":[],"pad":"${'x'.repeat(600 * 1024)}"}` },
+    { raw: '{"kind":"PodList"}' },
+    { raw: '{"kind":"PodList","items":"none"}' },
+    { raw: '{"kind":"Status","status":"Failure"}' },
+    // a kubelet that restarts can answer 200 with an empty list for a moment
+    { raw: '{"kind":"PodList","apiVersion":"v1","metadata":{},"items":[]}' },
+  ];
+  const kinds = new Set<string>();
+  r.agent = startAgent(r.env);
+  for (const [step, time] of STEPS.entries()) {
+    r.kubelet.setBody(podListBody(podsAt(time)));
+    await polled(r, 2);
+    const fault = faults[step % faults.length];
+    if (fault && step < faults.length * 2) {
+      r.kubelet.injectFault(fault);
+      await polled(r, 2);
+    }
+  }
+  await polled(r, 3);
+  await r.receiver.waitFor((s) => s.filter((x) => x.name.startsWith('pod ')).length === 6, 20_000);
+  for (const line of r.agent.logs) if (typeof line.kind === 'string') kinds.add(line.kind);
+  t.deepEqual(r.receiver.spans.map(essence).sort(), expected);
+  t.deepEqual(
+    [...kinds].sort(),
+    [
+      'forbidden',
+      'http',
+      'malformed',
+      'timeout',
+      'tooLarge',
+      'truncated',
+      'unauthorized',
+      'connection',
+    ]
+      .filter((k) => kinds.has(k))
+      .sort(),
+  );
+  for (const kind of [
+    'http',
+    'timeout',
+    'unauthorized',
+    'forbidden',
+    'truncated',
+    'malformed',
+    'tooLarge',
+  ]) {
+    t.true(kinds.has(kind), `a ${kind} failure was logged`);
+  }
+  t.log(`kubelet failures seen: ${[...kinds].sort().join(', ')}`);
+  await r.agent.stop();
+});
+
+test('collector down for longer than several retry periods, then back: every span once', async (t) => {
+  const expected = new Set(ids(await referenceSpans()));
+  const r = await rig({ EXPORT_RETRY_MAX_BACKOFF: '400ms' });
+  const port = r.receiver.port;
+  await r.receiver.close();
+  r.agent = startAgent(r.env);
+  for (const time of STEPS) {
+    r.kubelet.setBody(podListBody(podsAt(time)));
+    await polled(r, 2);
+  }
+  await polled(r, 3);
+  await r.agent.waitForLog((l) => l.msg === 'span export failed; retrying');
+  const receiver = await startOtlpReceiver({ port });
+  r.receiver = receiver;
+  await receiver.waitFor((s) => [...expected].every((id) => ids(s).includes(id)), 30_000);
+  t.is(countDuplicates(receiver.spans), 0);
+  t.is(receiver.spans.length, expected.size);
+  t.log(
+    `${expected.size} spans expected, ${receiver.spans.length} delivered after the outage, 0 duplicates`,
+  );
+  await r.agent.stop();
+});

@@ -1,0 +1,148 @@
+/**
+ * Plays a {@link Timeline} through the kubelet stand-in: at every second `t` of the timeline the
+ * stand-in serves exactly the pods a kubelet would list then (second-precision times, removed
+ * pods gone). One simulator for the tests (`seek`), the demo and the benchmark (`play`).
+ *
+ * Time frames: second `t` is served as `timeline start + shiftSeconds + t`. Without `rebase` the
+ * shift is 0 (the timeline's own dates, for tests). With `rebase` the shift is chosen so that the
+ * served clock never runs ahead of the wall clock and reaches it when play ends: at speed 1 the
+ * served times are the wall clock, faster plays start in the recent past. The agent then treats
+ * the pods as current (its catch-up window skips old finished pods, and it clamps times more than
+ * a minute in the future).
+ *
+ * Plain module (no test-framework imports).
+ */
+import type { KubeletStandIn } from '../kubeletStandIn.js';
+import { isoSeconds, type ScriptedExit, type Timeline } from './timeline.js';
+
+export interface NodeSimulatorOptions {
+  readonly timeline: Timeline;
+  /** Where the bodies go (the stand-in's `setBody`). */
+  readonly standIn: Pick<KubeletStandIn, 'setBody'>;
+  /** Timeline seconds per wall-clock second. @default 1 */
+  readonly speed?: number;
+  /** Second of the timeline where play starts. @default 0 */
+  readonly offsetSeconds?: number;
+  /** Move served times next to the wall clock (see above). @default false */
+  readonly rebase?: boolean;
+  /** Called after each second is served. */
+  readonly onStep?: (t: number) => void;
+  /** Wall clock, ms since the epoch. @default Date.now */
+  readonly now?: () => number;
+}
+
+export interface NodeSimulator {
+  readonly timeline: Timeline;
+  /** Seconds added to every time of the timeline when served. */
+  readonly shiftSeconds: number;
+  readonly speed: number;
+  /** The second currently served (undefined before the first `seek`/`play`). */
+  readonly current: number | undefined;
+  /** RFC 3339 (whole seconds) that second `t` is served as. */
+  isoAt(t: number): string;
+  /** The `/pods` body of second `t` (compact JSON and a newline, as the kubelet sends). */
+  bodyAt(t: number): string;
+  /** Serves second `t` now (stops a play in progress). */
+  seek(t: number): void;
+  /**
+   * Serves every second from `offsetSeconds` (or the one after the current) up to `until`
+   * (default the timeline's end) at `speed`; resolves when the last one is served or on `stop`.
+   */
+  play(until?: number): Promise<void>;
+  /** Stops a play in progress (its promise resolves). */
+  stop(): void;
+  /** Wall time (ms) when each scripted exit was first served, by {@link ScriptedExit.key}. */
+  readonly servedExits: ReadonlyMap<string, number>;
+}
+
+/** `{"kind":"PodList",...,"items":[...]}` + newline from pod JSON texts (as `podListBody`). */
+export function podListText(items: readonly string[]): string {
+  return `{"kind":"PodList","apiVersion":"v1","metadata":{},"items":[${items.join(',')}]}\n`;
+}
+
+export function createNodeSimulator(options: NodeSimulatorOptions): NodeSimulator {
+  const { timeline, standIn } = options;
+  const speed = options.speed ?? 1;
+  if (!(speed > 0 && Number.isFinite(speed))) throw new RangeError(`speed must be > 0: ${speed}`);
+  const offset = options.offsetSeconds ?? 0;
+  if (!Number.isInteger(offset) || offset < 0 || offset > timeline.endSeconds) {
+    throw new RangeError(`offset must be a whole second within 0..${timeline.endSeconds}`);
+  }
+  const now = options.now ?? Date.now;
+  const remaining = timeline.endSeconds - offset;
+  const shiftSeconds = options.rebase
+    ? Math.floor(now() / 1000) +
+      Math.ceil(remaining / speed) -
+      (timeline.startEpochSeconds + timeline.endSeconds)
+    : 0;
+
+  let current: number | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let finishPlay: (() => void) | undefined;
+  const servedExits = new Map<string, number>();
+
+  const bodyAt = (t: number) => podListText(timeline.itemsAt(t, shiftSeconds));
+  const listed = (exit: ScriptedExit, t: number) =>
+    exit.atSeconds <= t && (exit.removedSeconds === undefined || t < exit.removedSeconds);
+
+  const serve = (t: number): void => {
+    standIn.setBody(bodyAt(t));
+    current = t;
+    const at = now();
+    for (const exit of timeline.exits) {
+      if (exit.atSeconds > t) break;
+      if (!servedExits.has(exit.key) && listed(exit, t)) servedExits.set(exit.key, at);
+    }
+    options.onStep?.(t);
+  };
+
+  const stop = (): void => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    const finish = finishPlay;
+    finishPlay = undefined;
+    finish?.();
+  };
+
+  return {
+    timeline,
+    shiftSeconds,
+    speed,
+    get current() {
+      return current;
+    },
+    get servedExits() {
+      return servedExits;
+    },
+    isoAt: (t) => isoSeconds(timeline.startEpochSeconds + shiftSeconds + t),
+    bodyAt,
+    seek(t) {
+      stop();
+      serve(t);
+    },
+    play(until = timeline.endSeconds) {
+      stop();
+      const first = current === undefined ? offset : current + 1;
+      const last = Math.min(until, timeline.endSeconds);
+      return new Promise<void>((resolve) => {
+        finishPlay = resolve;
+        if (first > last) {
+          stop();
+          return;
+        }
+        const wallStart = now();
+        const step = (t: number): void => {
+          serve(t);
+          if (t >= last) {
+            stop();
+            return;
+          }
+          const due = wallStart + ((t + 1 - first) * 1000) / speed;
+          timer = setTimeout(() => step(t + 1), Math.max(0, due - now()));
+        };
+        step(first);
+      });
+    },
+    stop,
+  };
+}
