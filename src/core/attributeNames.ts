@@ -39,8 +39,14 @@ export const ATTR = {
   endEstimated: 'kse.end.estimated',
   /** Reported times were inconsistent (end before start, missing) and were clamped. */
   timeClamped: 'kse.time.clamped',
-  /** Where the span's times come from: `kubelet` (whole seconds) or `cri` (nanoseconds). */
-  timeSource: 'kse.time.source',
+  /** Where the span's start came from: `kubelet` (whole seconds), `cri` (nanoseconds), `poll`. */
+  startSource: 'kse.start.source',
+  /** How much later than the span's start the true start may be, ms (0 for `cri`). */
+  startUncertaintyMs: 'kse.start.uncertainty_ms',
+  /** Where the span's end came from: `kubelet`, `cri`, or `poll` (the poll that noticed). */
+  endSource: 'kse.end.source',
+  /** How much later (earlier for `poll`) than the span's end the true end may be, ms. */
+  endUncertaintyMs: 'kse.end.uncertainty_ms',
   /** Child spans of this pod not emitted because of the per-pod span cap. */
   droppedSpans: 'kse.spans.dropped',
   /** Events dropped from this span because of the per-span event cap. */

@@ -4,7 +4,8 @@ import { podBaseName } from './podBaseName.js';
 import type { HashFn, SpanData, SpanEvent } from './spanData.js';
 import { type ContainerRun, clampToPoll, type PodIdentity, SpanFactory } from './spanFactory.js';
 import { spanKey } from './spanIdentity.js';
-import { compareTime, maxTime, parseTime, type Time } from './time.js';
+import { compareTime, parseTime, type Time } from './time.js';
+import { kubeletEdge, pollEdge, type TimeEdge } from './timeEdge.js';
 import { findPodTraceContext } from './traceContext.js';
 import type { PodSnapshot, TrackerSnapshot } from './trackerSnapshot.js';
 
@@ -99,6 +100,8 @@ interface OpenRun {
   readonly runKey: string;
   readonly index: number;
   readonly start?: Time;
+  /** The poll that first showed the run: the true start was before it. */
+  readonly firstSeenAt: Time;
   readonly containerId?: string;
   readonly image?: string;
   readonly unobservedRuns: number;
@@ -127,8 +130,12 @@ interface TrackedPod {
   phase?: string;
   reason?: string;
   deleting: boolean;
-  /** Latest `finishedAt` of any run seen. */
-  latestFinish?: Time;
+  /** Latest end of any run seen. */
+  latestFinish?: TimeEdge;
+  /** `kubernetes.io/config.seen`: when the kubelet first saw the pod (nanoseconds). */
+  seen?: Time;
+  /** The last poll that listed the pod (before the one in progress, during an update). */
+  lastSeenAt: Time;
   /** Whether every container status was terminated at the last poll that listed the pod. */
   allTerminated: boolean;
   /** Child spans emitted so far (capped by `maxSpansPerPod`). */
@@ -234,6 +241,7 @@ export class PodTracker {
       tracked.missing = 0;
       tracked.firstMissingAt = undefined;
       if (tracked.identity) this.#update(tracked, tracked.identity, pod, now, spans);
+      tracked.lastSeenAt = now;
     }
     for (const [uid, tracked] of this.#pods) {
       if (listed.has(uid)) continue;
@@ -315,6 +323,7 @@ export class PodTracker {
       allTerminated: false,
       childSpans: 0,
       droppedSpans: 0,
+      lastSeenAt: now,
     };
   }
 
@@ -360,12 +369,15 @@ export class PodTracker {
     tracked.deleting = pod.deletionTimestamp !== undefined;
 
     const seen = parseTime(pod.annotations['kubernetes.io/config.seen']);
-    if (seen) this.#addEvent(tracked, 'kubelet-saw', 'kubelet saw pod', seen, 'kubelet', {});
+    if (seen) {
+      tracked.seen ??= seen;
+      this.#addEvent(tracked, 'kubelet-saw', 'kubelet saw pod', seen, 'kubelet', {});
+    }
     if (pod.reason) {
       this.#addEvent(tracked, `reason/${pod.reason}`, pod.reason, now, 'pod.status.reason', {});
     }
 
-    this.#phaseSpans(tracked, identity, pod, spans);
+    this.#phaseSpans(tracked, identity, pod, now, spans);
 
     const shuttingDown =
       tracked.deleting ||
@@ -390,34 +402,50 @@ export class PodTracker {
     tracked.allTerminated = allTerminated;
 
     if (TERMINAL_PHASES.has(pod.phase ?? '') && !this.#hasOpenRuns(tracked)) {
-      const end = tracked.latestFinish;
-      spans.push(this.#podSpan(tracked, identity, end ?? now, end === undefined));
+      spans.push(
+        this.#podSpan(tracked, identity, tracked.latestFinish ?? pollEdge(now, tracked.lastSeenAt)),
+      );
     }
   }
 
-  #phaseSpans(tracked: TrackedPod, identity: PodIdentity, pod: KubeletPod, spans: SpanData[]) {
+  #phaseSpans(
+    tracked: TrackedPod,
+    identity: PodIdentity,
+    pod: KubeletPod,
+    now: Time,
+    spans: SpanData[],
+  ) {
     const trueAt = (type: string): Time | undefined => {
       const c = pod.conditions.find((x) => x.type === type && x.status === 'True');
       return c ? parseTime(c.lastTransitionTime) : undefined;
     };
     const scheduled = trueAt('PodScheduled');
     const sandboxReady = trueAt('PodReadyToStartContainers');
-    const phase = (name: string, start: Time | undefined, end: Time | undefined) => {
+    // Creation and scheduling happened before the kubelet saw the pod (config.seen, in ns);
+    // later conditions before the poll that first shows them.
+    const bySeen = tracked.seen ?? now;
+    const phase = (name: string, start: TimeEdge | undefined, end: TimeEdge | undefined) => {
       if (!start || !end) return;
       const key = spanKey(identity.traceId, identity.uid, 'phase', name);
       if (tracked.emitted.has(key)) return;
       tracked.emitted.add(key);
       this.#child(tracked, this.#factory.phaseSpan(identity, name, start, end), spans);
     };
-    phase('scheduling', tracked.creation, scheduled);
-    phase('sandbox', scheduled, sandboxReady);
+    const edge = (t: Time | undefined, observedBy: Time) =>
+      t ? kubeletEdge(t, observedBy) : undefined;
+    phase('scheduling', edge(tracked.creation, bySeen), edge(scheduled, bySeen));
+    phase('sandbox', edge(scheduled, bySeen), edge(sandboxReady, now));
     if (pod.initContainers.length > 0) {
       let firstInitStart: Time | undefined;
       for (const s of pod.initContainerStatuses) {
         const t = parseTime(s.state.terminated?.startedAt ?? s.state.running?.startedAt);
         if (t && (!firstInitStart || compareTime(t, firstInitStart) < 0)) firstInitStart = t;
       }
-      phase('initialization', sandboxReady ?? firstInitStart ?? scheduled, trueAt('Initialized'));
+      phase(
+        'initialization',
+        edge(sandboxReady ?? firstInitStart ?? scheduled, now),
+        edge(trueAt('Initialized'), now),
+      );
     }
   }
 
@@ -465,11 +493,12 @@ export class PodTracker {
       const key = spanKey(identity.traceId, identity.uid, role, status.name, runKey);
       if (tracked.emitted.has(key)) continue;
       const open = track.open?.runKey === runKey ? track.open : undefined;
-      const start = parseTime(term.startedAt) ?? open?.start;
-      let end = parseTime(term.finishedAt);
-      const endEstimated = end === undefined;
-      end ??= now;
-      tracked.latestFinish = tracked.latestFinish ? maxTime(tracked.latestFinish, end) : end;
+      const startedAt = parseTime(term.startedAt) ?? open?.start;
+      const start = startedAt ? kubeletEdge(startedAt, open?.firstSeenAt ?? now) : undefined;
+      const finishedAt = parseTime(term.finishedAt);
+      // No finishedAt (ContainerStatusUnknown): it ended between the last poll and this one.
+      const end = finishedAt ? kubeletEdge(finishedAt, now) : pollEdge(now, tracked.lastSeenAt);
+      this.#noteFinish(tracked, end);
       const expectedStop =
         current && tracked.deleting
           ? ('pod_deletion' as const)
@@ -491,12 +520,11 @@ export class PodTracker {
         unobservedRuns: open ? open.unobservedRuns : Math.max(0, index - track.highestIndex - 1),
         sidecar,
         ...(expectedStop ? { expectedStop } : {}),
-        endEstimated,
       };
       tracked.emitted.add(key);
       this.#child(
         tracked,
-        this.#factory.containerRunSpan(identity, run, tracked.creation ?? now),
+        this.#factory.containerRunSpan(identity, run, this.#creationEdge(tracked)),
         spans,
       );
       track.highestIndex = Math.max(track.highestIndex, index);
@@ -513,9 +541,15 @@ export class PodTracker {
         tracked.emitted.add(key);
         this.#child(
           tracked,
-          this.#openRunSpan(tracked, identity, role, status.name, lost, running?.start ?? now, {
-            sidecar,
-          }),
+          this.#openRunSpan(
+            tracked,
+            identity,
+            role,
+            status.name,
+            lost,
+            pollEdge(running?.start ?? now, tracked.lastSeenAt),
+            { sidecar },
+          ),
           spans,
         );
       }
@@ -527,6 +561,7 @@ export class PodTracker {
         track.open = {
           runKey: running.runKey,
           index: running.index,
+          firstSeenAt: now,
           ...(running.start ? { start: running.start } : {}),
           ...(status.containerID ? { containerId: status.containerID } : {}),
           ...(image ? { image } : {}),
@@ -559,7 +594,7 @@ export class PodTracker {
     role: 'init-container' | 'container',
     name: string,
     open: OpenRun,
-    end: Time,
+    end: TimeEdge,
     flags: { sidecar: boolean },
   ): SpanData {
     return this.#factory.containerRunSpan(
@@ -571,14 +606,13 @@ export class PodTracker {
         runKey: open.runKey,
         ...(open.containerId ? { containerId: open.containerId } : {}),
         ...(open.image ? { image: open.image } : {}),
-        ...(open.start ? { start: open.start } : {}),
+        ...(open.start ? { start: kubeletEdge(open.start, open.firstSeenAt) } : {}),
         end,
         unobservedRuns: open.unobservedRuns,
         sidecar: flags.sidecar,
         ...(tracked.deleting ? { expectedStop: 'pod_deletion' as const } : {}),
-        endEstimated: true,
       },
-      tracked.creation ?? tracked.firstSeen,
+      this.#creationEdge(tracked),
     );
   }
 
@@ -596,17 +630,38 @@ export class PodTracker {
         tracked.emitted.add(key);
         this.#child(
           tracked,
-          this.#openRunSpan(tracked, identity, role, name, track.open, noticed, { sidecar: false }),
+          this.#openRunSpan(
+            tracked,
+            identity,
+            role,
+            name,
+            track.open,
+            pollEdge(noticed, tracked.lastSeenAt),
+            { sidecar: false },
+          ),
           spans,
         );
       }
       track.open = undefined;
     }
     const end = tracked.allTerminated && tracked.latestFinish ? tracked.latestFinish : undefined;
-    spans.push(this.#podSpan(tracked, identity, end ?? noticed, end === undefined));
+    spans.push(this.#podSpan(tracked, identity, end ?? pollEdge(noticed, tracked.lastSeenAt)));
   }
 
-  #podSpan(tracked: TrackedPod, identity: PodIdentity, end: Time, endEstimated: boolean): SpanData {
+  /** Pod creation, narrowed by the kubelet's first sight of the pod. */
+  #creationEdge(tracked: TrackedPod): TimeEdge {
+    return tracked.creation
+      ? kubeletEdge(tracked.creation, tracked.seen ?? tracked.firstSeen)
+      : pollEdge(tracked.firstSeen);
+  }
+
+  #noteFinish(tracked: TrackedPod, end: TimeEdge): void {
+    if (!tracked.latestFinish || compareTime(end.time, tracked.latestFinish.time) > 0) {
+      tracked.latestFinish = end;
+    }
+  }
+
+  #podSpan(tracked: TrackedPod, identity: PodIdentity, end: TimeEdge): SpanData {
     tracked.podSpanDone = true;
     this.#revision++;
     tracked.emitted.add(spanKey(identity.traceId, identity.uid, 'pod'));
@@ -614,10 +669,9 @@ export class PodTracker {
     const span = this.#factory.podSpan(
       identity,
       {
-        start: tracked.creation ?? tracked.firstSeen,
+        start: this.#creationEdge(tracked),
         end,
         startEstimated: tracked.creation === undefined,
-        endEstimated,
       },
       {
         ...(tracked.phase ? { phase: tracked.phase } : {}),
@@ -690,6 +744,8 @@ function toSnapshot(pod: TrackedPod): PodSnapshot {
     ...(pod.reason ? { reason: pod.reason } : {}),
     deleting: pod.deleting,
     ...(pod.latestFinish ? { latestFinish: pod.latestFinish } : {}),
+    ...(pod.seen ? { seen: pod.seen } : {}),
+    lastSeenAt: pod.lastSeenAt,
     allTerminated: pod.allTerminated,
     childSpans: pod.childSpans,
     droppedSpans: pod.droppedSpans,

@@ -3,6 +3,7 @@ import { parseImageReference } from './imageReference.js';
 import type { Attributes, AttributeValue, HashFn, SpanData, SpanEvent } from './spanData.js';
 import { type SpanRole, spanIdFromKey, spanKey } from './spanIdentity.js';
 import { addMillis, compareTime, type Time } from './time.js';
+import type { TimeEdge } from './timeEdge.js';
 
 /** What every span of one observed pod shares. */
 export interface PodIdentity {
@@ -30,8 +31,9 @@ export interface ContainerRun {
   readonly runKey: string;
   readonly containerId?: string;
   readonly image?: string;
-  readonly start?: Time;
-  readonly end?: Time;
+  /** Undefined when no start was ever reported (`ContainerStatusUnknown`). */
+  readonly start?: TimeEdge;
+  readonly end: TimeEdge;
   readonly exitCode?: number;
   readonly signal?: number;
   readonly reason?: string;
@@ -42,8 +44,6 @@ export interface ContainerRun {
    * sidecar was stopped because its pod's regular containers had finished.
    */
   readonly expectedStop?: 'pod_deletion' | 'sidecar_shutdown';
-  /** `true` when `end` is the poll that noticed the run was over, not a reported time. */
-  readonly endEstimated: boolean;
 }
 
 /** Builds the spans of one pod with deterministic ids. Pure. */
@@ -76,7 +76,7 @@ export class SpanFactory {
 
   podSpan(
     pod: PodIdentity,
-    times: { start: Time; end: Time; startEstimated: boolean; endEstimated: boolean },
+    times: { start: TimeEdge; end: TimeEdge; startEstimated: boolean },
     details: { phase?: string; reason?: string; failed: boolean; droppedSpans?: number },
     events: readonly SpanEvent[],
     droppedEvents: number,
@@ -98,19 +98,18 @@ export class SpanFactory {
   }
 
   /** `scheduling`, `sandbox` or `initialization`, from condition times. */
-  phaseSpan(pod: PodIdentity, phase: string, start: Time, end: Time): SpanData {
+  phaseSpan(pod: PodIdentity, phase: string, start: TimeEdge, end: TimeEdge): SpanData {
     return this.#span(pod, 'phase', phase, '', phase, pod.podSpanId, {
       start,
       end,
       startEstimated: false,
-      endEstimated: false,
       attributes: this.podAttributes(pod),
       events: [],
       status: { code: 'unset' },
     });
   }
 
-  containerRunSpan(pod: PodIdentity, run: ContainerRun, fallbackStart: Time): SpanData {
+  containerRunSpan(pod: PodIdentity, run: ContainerRun, fallbackStart: TimeEdge): SpanData {
     const attributes: Record<string, AttributeValue> = this.podAttributes(pod);
     attributes[ATTR.k8sContainerName] = run.containerName;
     attributes[ATTR.k8sContainerRestartCount] = run.index;
@@ -130,7 +129,6 @@ export class SpanFactory {
     if (run.sidecar) attributes[ATTR.containerSidecar] = true;
     if (run.unobservedRuns > 0) attributes[ATTR.unobservedRuns] = run.unobservedRuns;
     if (run.expectedStop) attributes[ATTR.expectedStop] = run.expectedStop;
-    attributes[ATTR.timeSource] = 'kubelet';
 
     const failed = run.reason === 'OOMKilled' || (run.exitCode !== undefined && run.exitCode !== 0);
     const expectedStop = run.expectedStop !== undefined && run.reason !== 'OOMKilled';
@@ -141,8 +139,7 @@ export class SpanFactory {
             message: run.reason ?? `exit code ${run.exitCode ?? 'unknown'}`,
           }
         : { code: 'unset' as const };
-    const start = run.start ?? run.end ?? fallbackStart;
-    const end = run.end ?? start;
+    const start = run.start ?? fallbackStart;
     return this.#span(
       pod,
       run.role,
@@ -152,9 +149,8 @@ export class SpanFactory {
       pod.podSpanId,
       {
         start,
-        end,
+        end: run.end,
         startEstimated: run.start === undefined,
-        endEstimated: run.endEstimated || run.end === undefined,
         attributes,
         events: [],
         status,
@@ -170,10 +166,9 @@ export class SpanFactory {
     spanName: string,
     parentSpanId: string,
     body: {
-      start: Time;
-      end: Time;
+      start: TimeEdge;
+      end: TimeEdge;
       startEstimated: boolean;
-      endEstimated: boolean;
       attributes: Record<string, AttributeValue>;
       events: readonly SpanEvent[];
       status: SpanData['status'];
@@ -182,13 +177,18 @@ export class SpanFactory {
     const key = spanKey(pod.traceId, pod.uid, role, name, run);
     const spanId = role === 'pod' ? pod.podSpanId : spanIdFromKey(this.#hash, key);
     const attributes = body.attributes;
+    const start = body.start;
     let end = body.end;
-    if (compareTime(end, body.start) < 0) {
-      end = body.start;
+    if (compareTime(end.time, start.time) < 0) {
+      end = { ...end, time: start.time };
       attributes[ATTR.timeClamped] = true;
     }
+    attributes[ATTR.startSource] = start.source;
+    attributes[ATTR.startUncertaintyMs] = start.uncertaintyMs;
+    attributes[ATTR.endSource] = end.source;
+    attributes[ATTR.endUncertaintyMs] = end.uncertaintyMs;
     if (body.startEstimated) attributes[ATTR.startEstimated] = true;
-    if (body.endEstimated) attributes[ATTR.endEstimated] = true;
+    if (end.source === 'poll') attributes[ATTR.endEstimated] = true;
     return {
       traceId: pod.traceId,
       spanId,
@@ -196,8 +196,8 @@ export class SpanFactory {
       parentIsRemote: role === 'pod',
       ...(pod.traceState ? { traceState: pod.traceState } : {}),
       name: spanName,
-      start: body.start,
-      end,
+      start: start.time,
+      end: end.time,
       attributes,
       events: body.events,
       status: body.status,

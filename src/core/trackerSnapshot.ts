@@ -1,12 +1,14 @@
 import type { SpanEvent } from './spanData.js';
 import type { PodIdentity } from './spanFactory.js';
 import type { Time } from './time.js';
+import type { TimeEdge } from './timeEdge.js';
 
 /** A run seen running and not yet emitted, as kept across restarts. */
 export interface OpenRunSnapshot {
   readonly runKey: string;
   readonly index: number;
   readonly start?: Time;
+  readonly firstSeenAt: Time;
   readonly containerId?: string;
   readonly image?: string;
   readonly unobservedRuns: number;
@@ -34,7 +36,9 @@ export interface PodSnapshot {
   readonly phase?: string;
   readonly reason?: string;
   readonly deleting: boolean;
-  readonly latestFinish?: Time;
+  readonly latestFinish?: TimeEdge;
+  readonly seen?: Time;
+  readonly lastSeenAt: Time;
   readonly allTerminated: boolean;
   readonly childSpans: number;
   readonly droppedSpans: number;
@@ -55,6 +59,12 @@ const isTime = (v: unknown): v is Time =>
   Number.isInteger(v[1]) &&
   v[1] >= 0 &&
   v[1] < 1e9;
+const isEdge = (v: unknown): v is TimeEdge =>
+  typeof v === 'object' &&
+  v !== null &&
+  isTime((v as TimeEdge).time) &&
+  ['kubelet', 'cri', 'poll'].includes((v as TimeEdge).source) &&
+  Number.isFinite((v as TimeEdge).uncertaintyMs);
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 const isStringArray = (v: unknown): v is string[] =>
@@ -101,6 +111,7 @@ function isPodSnapshot(v: unknown): v is PodSnapshot {
             typeof o.runKey === 'string' &&
             Number.isInteger(o.index) &&
             optional(o.start, isTime) &&
+            isTime(o.firstSeenAt) &&
             Number.isInteger(o.unobservedRuns),
         ),
     ) &&
@@ -112,7 +123,9 @@ function isPodSnapshot(v: unknown): v is PodSnapshot {
     Number.isInteger(v.missing) &&
     optional(v.firstMissingAt, isTime) &&
     optional(v.creation, isTime) &&
-    optional(v.latestFinish, isTime) &&
+    optional(v.latestFinish, isEdge) &&
+    optional(v.seen, isTime) &&
+    isTime(v.lastSeenAt) &&
     typeof v.deleting === 'boolean' &&
     typeof v.allTerminated === 'boolean' &&
     Number.isInteger(v.childSpans) &&

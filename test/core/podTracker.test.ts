@@ -892,3 +892,86 @@ test('times in the future are clamped to the poll and marked', (t) => {
   const p = one(spans, 'pod container-kill-helper');
   t.deepEqual(p.end, tAt(10));
 });
+
+test('observation bounds narrow whole-second kubelet times; the truth always lies inside', (t) => {
+  // Ground truth: created 0.200 s, seen by the kubelet 0.250000001 s, container 2.300 → 6.700 s.
+  // The kubelet reports whole seconds; the agent polls every 250 ms.
+  const truth = { start: 2.3, end: 6.7, creation: 0.2 };
+  const tracker = newTracker();
+  const ms = (s: number): Time => [tAt(0)[0] + Math.floor(s), Math.round((s % 1) * 1e9)];
+  const spans: SpanData[] = [];
+  for (let poll = 0.25; poll <= 8; poll += 0.25) {
+    const state: ContainerState =
+      poll < truth.start + 0.1 // the kubelet reports a little late
+        ? { waiting: { reason: 'ContainerCreating' } }
+        : poll < truth.end + 0.1
+          ? running(Math.floor(truth.start))
+          : terminated(
+              Math.floor(truth.start),
+              Math.floor(truth.end),
+              0,
+              'Completed',
+              'containerd://n',
+            );
+    const phase = poll < truth.end + 0.1 ? 'Running' : 'Succeeded';
+    spans.push(
+      ...tracker.observe(
+        [
+          pod({
+            phase,
+            conditions: scheduledConds,
+            containers: [{ state, containerID: 'containerd://n' }],
+          }),
+        ],
+        ms(poll),
+      ).spans,
+    );
+  }
+  const c = one(spans, 'container main');
+  const within = (reported: Time, uncertaintyMs: unknown, actual: number) => {
+    const lo = reported[0] - tAt(0)[0] + reported[1] / 1e9;
+    return actual >= lo - 1e-9 && actual <= lo + Number(uncertaintyMs) / 1000 + 1e-9;
+  };
+  t.is(c.attributes['kse.start.source'], 'kubelet');
+  // first poll showing it running: 2.5 s → start in [2, 2.5]
+  t.is(c.attributes['kse.start.uncertainty_ms'], 500);
+  t.true(within(c.start, c.attributes['kse.start.uncertainty_ms'], truth.start));
+  // first poll showing it terminated: 7.0 s → end in [6, 7]: a whole second, nothing narrower holds
+  t.is(c.attributes['kse.end.uncertainty_ms'], 1000);
+  t.true(within(c.end, c.attributes['kse.end.uncertainty_ms'], truth.end));
+  // creation: the kubelet saw the pod 0.250000001 s after the second began
+  const p = one(spans, 'pod container-kill-helper');
+  t.is(p.attributes['kse.start.uncertainty_ms'], 250);
+  t.true(within(p.start, p.attributes['kse.start.uncertainty_ms'], truth.creation));
+});
+
+test('an end nobody reported is the poll that noticed, with the gap since the last poll', (t) => {
+  const tracker = newTracker();
+  tracker.observe(
+    [
+      pod({
+        conditions: scheduledConds,
+        containers: [{ state: running(4), containerID: 'containerd://v' }],
+      }),
+    ],
+    tAt(5),
+  );
+  tracker.observe(
+    [
+      pod({
+        conditions: scheduledConds,
+        containers: [{ state: running(4), containerID: 'containerd://v' }],
+      }),
+    ],
+    tAt(6),
+  );
+  tracker.observe([], tAt(8));
+  const { spans } = tracker.observe([], tAt(9));
+  const c = one(spans, 'container main');
+  t.deepEqual(c.end, tAt(8));
+  t.like(c.attributes, {
+    'kse.end.source': 'poll',
+    'kse.end.uncertainty_ms': 2000,
+    'kse.end.estimated': true,
+  });
+});

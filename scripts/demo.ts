@@ -1,0 +1,185 @@
+/**
+ * `npm run demo`: plays a timeline (default: a LitmusChaos container-kill run) through a kubelet
+ * stand-in to the real agent (`node dist/main.js`, configured by env as in a cluster), receives
+ * its spans on an embedded OTLP/gRPC receiver together with the traced tool's own spans, prints
+ * the trace as a terminal waterfall and writes `trace.otlp.json` (OTLP/JSON, loadable in Jaeger's
+ * "JSON File" upload) and `trace.html` (self-contained SVG timeline).
+ *
+ *   tsx scripts/demo.ts [--speed N] [--timeline FILE] [--out DIR] [--offset SECONDS]
+ *
+ * Exits 1 when no span of the agent arrived, 2 on bad arguments.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { ReceivedSpan } from '../test/support/otlpReceiver.js';
+import { loadTimeline } from '../test/support/simulator/loadTimeline.js';
+import { createNodeSimulator } from '../test/support/simulator/nodeSimulator.js';
+import { type AgentRig, startAgentRig } from './lib/agentRig.js';
+import { toOtlpJson } from './lib/otlpJson.js';
+import { sendSpans } from './lib/otlpSend.js';
+import { renderTraceHtml } from './lib/traceHtml.js';
+import { toolSpans } from './lib/toolSpans.js';
+import { renderWaterfall } from './lib/waterfall.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const DEFAULT_TIMELINE = join(ROOT, 'timelines', 'litmus-container-kill.yaml');
+const DEFAULT_SPEED = 4;
+/** After the last second is played: how long the span count must stay unchanged, ms. */
+const SETTLE_MS = 1500;
+/** Upper bound on waiting for spans to settle, ms. */
+const SETTLE_LIMIT_MS = 15_000;
+
+const USAGE = `usage: tsx scripts/demo.ts [--speed N] [--timeline FILE] [--out DIR] [--offset SECONDS]
+  --speed N         timeline seconds per wall second (default ${DEFAULT_SPEED})
+  --timeline FILE   scripted (.yaml/.json) or recorded (.jsonl) timeline
+                    (default timelines/litmus-container-kill.yaml)
+  --out DIR         where trace.otlp.json and trace.html go (default demo-output)
+  --offset SECONDS  start playing at this second of the timeline (default 0)`;
+
+function fail(message: string): never {
+  process.stderr.write(`demo: ${message}\n${USAGE}\n`);
+  process.exit(2);
+}
+
+function parseOptions() {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        speed: { type: 'string' },
+        timeline: { type: 'string' },
+        out: { type: 'string' },
+        offset: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    fail(error instanceof Error ? error.message : String(error));
+  }
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  const speed = Number(values.speed ?? DEFAULT_SPEED);
+  if (!(speed > 0 && speed <= 1000)) fail(`--speed must be a number in (0, 1000]: ${values.speed}`);
+  const offset = Number(values.offset ?? 0);
+  if (!Number.isInteger(offset) || offset < 0) fail(`--offset must be whole seconds: ${values.offset}`);
+  return {
+    speed,
+    offset,
+    timeline: resolve(String(values.timeline ?? DEFAULT_TIMELINE)),
+    out: resolve(String(values.out ?? 'demo-output')),
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits until the receiver's span count has not changed for {@link SETTLE_MS}. */
+async function settle(rig: AgentRig): Promise<void> {
+  const deadline = Date.now() + SETTLE_LIMIT_MS;
+  let count = rig.receiver.spans.length;
+  let since = Date.now();
+  while (Date.now() < deadline) {
+    await sleep(100);
+    if (rig.receiver.spans.length !== count) {
+      count = rig.receiver.spans.length;
+      since = Date.now();
+    } else if (Date.now() - since >= SETTLE_MS) {
+      return;
+    }
+  }
+}
+
+async function main(): Promise<number> {
+  const options = parseOptions();
+  const stderr = (line: string) => process.stderr.write(`${line}\n`);
+  let timeline: ReturnType<typeof loadTimeline>;
+  try {
+    timeline = loadTimeline(options.timeline);
+  } catch (error) {
+    fail(error instanceof Error ? error.message : String(error));
+  }
+  if (options.offset > timeline.endSeconds) {
+    fail(`--offset ${options.offset} is past the timeline's end (${timeline.endSeconds} s)`);
+  }
+  const seconds = timeline.endSeconds - options.offset;
+  stderr(
+    `demo: playing ${timeline.name} (${seconds} s of node time at ${options.speed}x, ` +
+      `~${Math.ceil(seconds / options.speed)} s) to node dist/main.js`,
+  );
+
+  const rig = await startAgentRig({
+    nodeName: timeline.nodeName,
+    env: { POLL_INTERVAL: '100ms', OTEL_BSP_SCHEDULE_DELAY: '100' },
+  });
+  try {
+    const progress = process.stderr.isTTY === true;
+    const simulator = createNodeSimulator({
+      timeline,
+      standIn: rig.kubelet,
+      speed: options.speed,
+      offsetSeconds: options.offset,
+      rebase: true,
+      onStep: progress
+        ? (t) =>
+            process.stderr.write(
+              `\r  node time +${t}s / ${timeline.endSeconds}s, ${rig.receiver.spans.length} spans received `,
+            )
+        : undefined,
+    });
+    await simulator.play();
+    if (progress) process.stderr.write('\n');
+    await settle(rig);
+    const exitCode = await rig.stopAgent();
+    const polls = rig.kubelet.requests;
+    const agentSpans = rig.receiver.spans.length;
+
+    // The traced tool's own spans, as it would have exported them during the run.
+    const base = timeline.startEpochSeconds + simulator.shiftSeconds;
+    const tool = toolSpans(timeline.traceSpans, base);
+    if (tool.length > 0) await sendSpans(rig.receiver.url, tool);
+    await rig.receiver.waitFor((s) => s.length >= agentSpans + tool.length, 5000);
+    const spans: readonly ReceivedSpan[] = rig.receiver.spans;
+
+    const color =
+      process.stdout.isTTY === true &&
+      (process.env.NO_COLOR === undefined || process.env.NO_COLOR === '');
+    const errors = spans.filter((s) => s.status.code === 2).length;
+    process.stdout.write(
+      `kubelet-span-exporter demo: ${timeline.name}, ${seconds} s of node time at ${options.speed}x\n` +
+        `agent: ${polls} kubelet polls, ${agentSpans} spans exported, exit code ${exitCode}; ` +
+        `tool spans: ${tool.length}; ${errors} spans with error status\n\n`,
+    );
+    process.stdout.write(renderWaterfall(spans, { color }));
+
+    mkdirSync(options.out, { recursive: true });
+    const jsonPath = join(options.out, 'trace.otlp.json');
+    const htmlPath = join(options.out, 'trace.html');
+    writeFileSync(jsonPath, `${JSON.stringify(toOtlpJson(spans), null, 2)}\n`);
+    writeFileSync(
+      htmlPath,
+      renderTraceHtml(spans, `kubelet-span-exporter demo: ${timeline.name}`),
+    );
+    const shown = (p: string) => (relative(process.cwd(), p).startsWith('..') ? p : relative(process.cwd(), p));
+    process.stdout.write(`\nwrote ${shown(jsonPath)} (OTLP/JSON) and ${shown(htmlPath)}\n`);
+    if (agentSpans === 0) {
+      stderr('demo: no span arrived from the agent');
+      return 1;
+    }
+    return 0;
+  } finally {
+    await rig.close();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`demo: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);
