@@ -3,6 +3,7 @@ import type { AgentMetrics } from './agentMetrics.js';
 import type { CheckpointData, CheckpointStore } from './checkpoint/checkpointStore.js';
 import type { Config } from './config.js';
 import { decodePodList } from './core/decodePodList.js';
+import type { KubeletPod } from './core/kubeletPod.js';
 import { PodTracker, type TrackerNotice } from './core/podTracker.js';
 import { selectPods } from './core/selectPods.js';
 import type { HashFn, SpanData } from './core/spanData.js';
@@ -53,6 +54,8 @@ export class Agent {
   #lastExportFailureLog = 0;
   #lastCapLog = 0;
   #warnedQueueFull = false;
+  /** The last body used and the pods it selected: a byte-identical body skips parsing. */
+  #previous: { body: Buffer; selected: KubeletPod[] } | undefined;
   #savedRevision = -1;
   #lastTick = 0;
   #everSucceeded = false;
@@ -118,7 +121,10 @@ export class Agent {
     }
     this.#loop = new PollLoop({
       poll: (signal) => this.#poll(signal),
-      intervalMs: () => config.pollIntervalMs,
+      // Fast while a traced pod is live (its start and exit times are narrowed by each poll),
+      // slower when the node has nothing traced on it.
+      intervalMs: () =>
+        this.#tracker.hasLivePods ? config.pollIntervalMs : config.idlePollIntervalMs,
       onTick: () => {
         this.#lastTick = Date.now();
       },
@@ -194,27 +200,8 @@ export class Agent {
         return this.#failed(error instanceof KubeletError ? error.kind : 'unexpected', error);
       }
       const polledAt = this.#deps.now();
-      let json: unknown;
-      try {
-        json = JSON.parse(body.toString('utf8'));
-      } catch (error) {
-        return this.#failed('malformed', error);
-      }
-      const decoded = decodePodList(json, { envNames: this.#config.traceContextEnv });
-      if (!decoded.ok) return this.#failed('malformed', new Error(decoded.error));
-      for (const bad of decoded.malformed) {
-        metrics.malformedPods.inc();
-        const id = `${bad.namespace ?? '?'}/${bad.name ?? `#${bad.index}`}`;
-        if (this.#malformedSeen.has(id)) continue;
-        if (this.#malformedSeen.size >= MAX_REMEMBERED_MALFORMED) this.#malformedSeen.clear();
-        this.#malformedSeen.add(id);
-        logger.warn({ pod: id, error: bad.error }, 'skipping malformed pod in kubelet response');
-      }
-      const selected = selectPods(
-        decoded.pods,
-        this.#config.podSelector,
-        this.#config.podNamespaces,
-      );
+      const selected = this.#selectedPods(body);
+      if (!Array.isArray(selected)) return this.#failed('malformed', selected);
       const { spans, notices } = this.#tracker.observe(selected, polledAt);
       for (const notice of notices) this.#notice(notice);
       if (spans.length > 0) {
@@ -236,15 +223,44 @@ export class Agent {
       }
       if (!this.#everSucceeded) {
         this.#everSucceeded = true;
-        logger.info(
-          { pods: decoded.pods.length, selected: selected.length },
-          'first kubelet poll succeeded',
-        );
+        logger.info({ selected: selected.length }, 'first kubelet poll succeeded');
       }
       return 'ok';
     } finally {
       endTimer();
     }
+  }
+
+  /**
+   * Parses, decodes and selects the pods of a body; a byte-identical body (nothing changed on
+   * the node) reuses the previous selection without parsing. Returns the error of a body that
+   * is not a usable PodList.
+   */
+  #selectedPods(body: Buffer): KubeletPod[] | Error {
+    const { metrics, logger } = this.#deps;
+    if (this.#previous?.body.equals(body)) {
+      metrics.unchangedBodies.inc();
+      return this.#previous.selected;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(body.toString('utf8'));
+    } catch (error) {
+      return error instanceof Error ? error : new Error(String(error));
+    }
+    const decoded = decodePodList(json, { envNames: this.#config.traceContextEnv });
+    if (!decoded.ok) return new Error(decoded.error);
+    for (const bad of decoded.malformed) {
+      metrics.malformedPods.inc();
+      const id = `${bad.namespace ?? '?'}/${bad.name ?? `#${bad.index}`}`;
+      if (this.#malformedSeen.has(id)) continue;
+      if (this.#malformedSeen.size >= MAX_REMEMBERED_MALFORMED) this.#malformedSeen.clear();
+      this.#malformedSeen.add(id);
+      logger.warn({ pod: id, error: bad.error }, 'skipping malformed pod in kubelet response');
+    }
+    const selected = selectPods(decoded.pods, this.#config.podSelector, this.#config.podNamespaces);
+    this.#previous = { body, selected };
+    return selected;
   }
 
   #failed(kind: string, error: unknown): PollOutcome {

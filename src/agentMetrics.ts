@@ -25,6 +25,7 @@ export class AgentMetrics {
   readonly exportBatches: Counter<'outcome'>;
   readonly trackerLimits: Counter<'limit'>;
   readonly exportRetries: Counter;
+  readonly unchangedBodies: Counter;
   readonly checkpointWrites: Counter<'outcome'>;
   readonly catchUpSkipped: Counter;
 
@@ -116,6 +117,11 @@ export class AgentMetrics {
     this.exportRetries = new Counter({
       name: `${p}export_retries_total`,
       help: 'Export attempts scheduled again after a retryable failure (collector unreachable, UNAVAILABLE, ...).',
+      registers,
+    });
+    this.unchangedBodies = new Counter({
+      name: `${p}unchanged_bodies_total`,
+      help: 'Polls whose body was byte-identical to the previous one: parsing skipped.',
       registers,
     });
     this.checkpointWrites = new Counter({

@@ -43,8 +43,10 @@ export interface Config {
   readonly podSelector: LabelSelector;
   /** Namespaces to consider, deduplicated in the order given; `undefined` means all. */
   readonly podNamespaces: readonly string[] | undefined;
-  /** Time between kubelet polls, ms. */
+  /** Time between kubelet polls while a traced pod is live on the node, ms. */
   readonly pollIntervalMs: number;
+  /** Time between kubelet polls while none is, ms. */
+  readonly idlePollIntervalMs: number;
   /** Env var names carrying a W3C `traceparent`, looked up in each container's spec in order. */
   readonly traceContextEnv: readonly string[];
   /** `false`: the agent idles — no kubelet or collector traffic. */
@@ -113,7 +115,8 @@ const KUBELET_TIMEOUT_RANGE = [100, 600_000] as const;
 const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
 const MAX_BODY_BYTES_RANGE = [1024, 512 * 1024 * 1024] as const;
 const DEFAULT_POD_SELECTOR = 'chaosUID';
-const DEFAULT_POLL_INTERVAL_MS = 1000;
+const DEFAULT_POLL_INTERVAL_MS = 250;
+const DEFAULT_IDLE_POLL_INTERVAL_MS = 1000;
 const POLL_INTERVAL_RANGE = [100, 3_600_000] as const;
 const DEFAULT_TRACE_CONTEXT_ENV = ['TRACEPARENT', 'TRACE_PARENT'] as const;
 const DEFAULT_OTLP_ENDPOINT = 'http://localhost:4317';
@@ -161,7 +164,13 @@ const VARIABLES = [
     name: 'POLL_INTERVAL',
     group: 'agent',
     default: formatDuration(DEFAULT_POLL_INTERVAL_MS),
-    description: `Time between kubelet polls, a duration (\`250ms\`, \`2s\`, \`1m\`) from ${range(POLL_INTERVAL_RANGE)}.`,
+    description: `Time between kubelet polls while any traced pod is live on the node, a duration (\`250ms\`, \`2s\`, \`1m\`) from ${range(POLL_INTERVAL_RANGE)}. Each poll makes the kubelet serialise the whole node's pod list: see README "Cost on the kubelet".`,
+  },
+  {
+    name: 'IDLE_POLL_INTERVAL',
+    group: 'agent',
+    default: formatDuration(DEFAULT_IDLE_POLL_INTERVAL_MS),
+    description: `Time between kubelet polls while no traced pod is live, a duration from ${range(POLL_INTERVAL_RANGE)}. Keep it short: helper pods often land on nodes where nothing else is traced, and a pod created and deleted between two polls is never seen.`,
   },
   {
     name: 'MAX_PENDING_SPANS',
@@ -496,6 +505,11 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     );
   }
   const pollIntervalMs = r.duration('POLL_INTERVAL', DEFAULT_POLL_INTERVAL_MS, POLL_INTERVAL_RANGE);
+  const idlePollIntervalMs = r.duration(
+    'IDLE_POLL_INTERVAL',
+    DEFAULT_IDLE_POLL_INTERVAL_MS,
+    POLL_INTERVAL_RANGE,
+  );
   const shutdownTimeoutMs = r.duration(
     'SHUTDOWN_TIMEOUT',
     DEFAULT_SHUTDOWN_TIMEOUT_MS,
@@ -642,6 +656,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
       podSelector: parsedSelector.selector,
       podNamespaces,
       pollIntervalMs,
+      idlePollIntervalMs,
       traceContextEnv,
       tracingEnabled,
       otlp: { endpoint: otlpEndpoint.url, timeoutMs: otlpTimeoutMs },

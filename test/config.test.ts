@@ -42,7 +42,8 @@ test('defaults with only NODE_NAME and NODE_IP', (t) => {
       maxBodyBytes: 67_108_864,
     },
     podNamespaces: undefined,
-    pollIntervalMs: 1000,
+    pollIntervalMs: 250,
+    idlePollIntervalMs: 1000,
     traceContextEnv: ['TRACEPARENT', 'TRACE_PARENT'],
     tracingEnabled: true,
     otlp: { endpoint: 'http://localhost:4317', timeoutMs: 10_000 },
@@ -215,6 +216,7 @@ const BAD_VALUES: ReadonlyArray<readonly [string, string]> = [
   ['POD_SELECTOR', 'env in dev'],
   ['POD_NAMESPACES', 'default,Kube-System'],
   ['POLL_INTERVAL', 'fast'],
+  ['IDLE_POLL_INTERVAL', '0s'],
   ['TRACE_CONTEXT_ENV', 'TRACEPARENT,1TRACE'],
   ['TRACING_ENABLED', '1'],
   ['OTEL_SDK_DISABLED', 'on'],
@@ -581,7 +583,8 @@ test('renderConfigTable has a header and one row per variable', (t) => {
   for (const v of CONFIG_VARIABLES) {
     t.true(table.includes(`| \`${v.name}\` |`), v.name);
   }
-  t.true(table.includes('| `POLL_INTERVAL` | `1s` |'));
+  t.true(table.includes('| `POLL_INTERVAL` | `250ms` |'));
+  t.true(table.includes('| `IDLE_POLL_INTERVAL` | `1s` |'));
   t.true(table.includes('| `NODE_NAME` | — |'));
   t.true(table.endsWith('|\n'));
 });

@@ -64,7 +64,7 @@ function renderTree(tree: TraceTree, options: Required<WaterfallOptions>): strin
     if (node.orphan) notes.push(`parent ${s.parentSpanId} not received`);
     const row =
       `${label} ${fit(serviceOf(s), SERVICE_WIDTH)} |${bar(s, tree.startNs, tree.endNs, barWidth)}| ` +
-      `${formatDuration(s.endNs - s.startNs).padStart(8)}  ${notes.join(', ')}`.trimEnd();
+      `${formatDuration(s.endNs - s.startNs).padStart(8)}  ${s.status.code === 2 ? '✗ ' : ''}${notes.join(', ')}`.trimEnd();
     lines.push(color && s.status.code === 2 ? `${RED}${row}${RESET}` : row);
     const childPrefix = root ? '' : `${prefix}${last ? '   ' : '│  '}`;
     node.children.forEach((child, i) => {

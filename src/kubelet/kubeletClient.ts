@@ -2,11 +2,16 @@
  * The only module that talks to the kubelet: `GET <base>/pods` over a keep-alive connection,
  * with bearer-token auth (token file re-read on rotation), CA or insecure TLS, gzip, a whole-request
  * timeout and a body-size cap. Every failure becomes a {@link KubeletError} with a `kind`.
+ *
+ * With a {@link KubeletAccess} (e.g. from a kubeconfig, see `kubeconfigAccess.ts`), TLS material
+ * and headers come from it, per request, instead of the token, CA and insecure-TLS options: the
+ * kubelet is then usually reached through the API server's node proxy.
  */
-import { X509Certificate } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { createSecureContext } from 'node:tls';
 import { createGunzip } from 'node:zlib';
 
 /** Why a kubelet request failed. */
@@ -49,6 +54,37 @@ export class KubeletError extends Error {
   }
 }
 
+/** What a {@link KubeletAccess} supplies for one request. */
+export interface KubeletAccessMaterial {
+  /** PEM CA bundle that verifies the server (default: Node's root CAs). */
+  readonly ca?: string | Buffer;
+  /** PEM client certificate (chain), with `key`. */
+  readonly cert?: string | Buffer;
+  /** PEM private key of `cert`. */
+  readonly key?: string | Buffer;
+  /** `false`: the server certificate is not verified. @default true */
+  readonly rejectUnauthorized?: boolean;
+  /** TLS server name to verify instead of the URL's host (kubeconfig `tls-server-name`). */
+  readonly servername?: string;
+  /** Extra request headers, e.g. `Authorization` (values are redacted from error messages). */
+  readonly headers?: Record<string, string>;
+}
+
+/**
+ * Where credentials come from when not from the token/CA files, e.g. a kubeconfig. `prepare()`
+ * runs before every request (credentials may expire); when the TLS material it returns changes,
+ * the keep-alive connection is replaced.
+ */
+export interface KubeletAccess {
+  /**
+   * Per request: TLS material and headers to use (may refresh expiring credentials). Rejects
+   * with `KubeletError('token' | 'ca', ...)` on failure (other errors become `'token'`).
+   */
+  prepare(): Promise<KubeletAccessMaterial>;
+  /** Shown in errors and logs instead of credentials, e.g. `kubeconfig context "kind-dev"`. */
+  readonly description: string;
+}
+
 export interface KubeletClientOptions {
   /**
    * Base URL, `http:` or `https:`, path prefix allowed (e.g. `https://10.0.0.1:10250` or
@@ -63,8 +99,14 @@ export interface KubeletClientOptions {
   readonly tokenFile?: string;
   /** PEM CA bundle that verifies the kubelet's serving certificate (re-read when it changes). */
   readonly caFile?: string;
-  /** Skip verification of the kubelet's certificate (`caFile` is then ignored). */
-  readonly insecureTls: boolean;
+  /** Skip verification of the kubelet's certificate (`caFile` is then ignored). @default false */
+  readonly insecureTls?: boolean;
+  /**
+   * Credentials and TLS material per request (e.g. from a kubeconfig, for the API server's node
+   * proxy `https://<server>/api/v1/nodes/<node>/proxy`). When set, `tokenFile`, `caFile` and
+   * `insecureTls` are ignored, and 401/403 hints name the `nodes/proxy` permission.
+   */
+  readonly access?: KubeletAccess;
   /** Deadline of a whole fetch, connect to last byte (ms). @default 10000 */
   readonly timeoutMs?: number;
   /** Largest accepted body, after decompression (bytes). @default 67108864 (64 MiB) */
@@ -92,6 +134,10 @@ const RBAC_HINT =
 const UNAUTHORIZED_HINT =
   'the kubelet did not accept the bearer token (expired, wrong audience, or kubelet webhook ' +
   `authentication disabled); once authenticated, ${RBAC_HINT}`;
+const PROXY_RBAC_HINT =
+  'through the API server the kubeconfig user needs `get` on `nodes/proxy` (ClusterRole rule ' +
+  '{apiGroups: [""], resources: ["nodes/proxy"], verbs: ["get"]}); check with ' +
+  '`kubectl auth can-i get nodes/proxy`';
 const TLS_HINT =
   "set KUBELET_CA_FILE to a PEM bundle with the CA that signed the kubelet's serving " +
   'certificate, or KUBELET_INSECURE_TLS=true to skip verification (kubelet serving ' +
@@ -175,6 +221,14 @@ interface CachedToken {
   readonly token: string | undefined;
 }
 
+/** Agent and headers of one request made with a {@link KubeletAccess}. */
+interface PreparedAccess {
+  readonly agent: http.Agent;
+  readonly headers: Record<string, string>;
+  /** Changes when anything the request would send changes (headers or TLS material). */
+  readonly signature: string;
+}
+
 interface AttemptResult {
   readonly body?: Buffer;
   /** Set when the kubelet answered 401 (the caller may re-read the token and retry). */
@@ -193,7 +247,10 @@ export class KubeletClient {
   readonly #options: KubeletClientOptions;
   readonly #timeoutMs: number;
   readonly #maxBodyBytes: number;
+  /** Set when credentials come from {@link KubeletClientOptions.access}. */
+  readonly #access: KubeletAccess | undefined;
   #agent: http.Agent | undefined;
+  /** What the agent was built from (CA file signature, or hash of the access TLS material). */
   #agentCaSignature: string | undefined;
   #token: CachedToken | undefined;
   /** Every token read so far that is still worth redacting (current and previous). */
@@ -217,7 +274,10 @@ export class KubeletClient {
     const prefix = base.pathname.replace(/\/+$/, '');
     this.#url = new URL(`${prefix}/pods`, base);
     this.#secure = base.protocol === 'https:';
-    this.#displayUrl = `${this.#url.protocol}//${this.#url.host}${this.#url.pathname}`;
+    this.#access = options.access;
+    const display = `${this.#url.protocol}//${this.#url.host}${this.#url.pathname}`;
+    this.#displayUrl =
+      this.#access === undefined ? display : `${display} (${this.#access.description})`;
     this.#options = options;
     this.#timeoutMs = timeoutMs;
     this.#maxBodyBytes = maxBodyBytes;
@@ -226,8 +286,8 @@ export class KubeletClient {
   /**
    * `GET <base>/pods`. Resolves with the raw (decompressed) body bytes; the caller parses them.
    * Rejects only with {@link KubeletError}; an abort through `signal` rejects with kind
-   * `'timeout'`. After a 401, the token file is re-read and, if the token changed, the request
-   * is retried once.
+   * `'timeout'`. After a 401, the token file is re-read (or the access prepared again) and, if
+   * the credentials changed, the request is retried once.
    */
   async fetchPods(signal?: AbortSignal): Promise<Buffer> {
     try {
@@ -255,17 +315,39 @@ export class KubeletClient {
       throw new KubeletError('connection', 'kubelet client is closed');
     }
     const deadline = Date.now() + this.#timeoutMs;
+    if (this.#access !== undefined) return this.#fetchWithAccess(this.#access, deadline, signal);
     let token = await this.#readToken(false);
     const agent = await this.#currentAgent();
     if (this.#closed) throw new KubeletError('connection', 'kubelet client is closed');
-    let result = await this.#attempt(agent, token, deadline, signal);
+    let result = await this.#attempt(agent, bearer(token), deadline, signal);
     if (result.unauthorized !== undefined && this.#options.tokenFile !== undefined) {
       const reread = await this.#readToken(true);
       if (reread !== token) {
         token = reread;
-        result = await this.#attempt(agent, token, deadline, signal);
+        result = await this.#attempt(agent, bearer(token), deadline, signal);
       }
     }
+    return this.#bodyOf(result);
+  }
+
+  async #fetchWithAccess(
+    access: KubeletAccess,
+    deadline: number,
+    signal: AbortSignal | undefined,
+  ): Promise<Buffer> {
+    const prepared = await this.#prepareAccess(access, deadline, signal);
+    let result = await this.#attempt(prepared.agent, prepared.headers, deadline, signal);
+    if (result.unauthorized !== undefined) {
+      // Expiring credentials (exec plugins, rotated files) may have been renewed meanwhile.
+      const again = await this.#prepareAccess(access, deadline, signal);
+      if (again.signature !== prepared.signature) {
+        result = await this.#attempt(again.agent, again.headers, deadline, signal);
+      }
+    }
+    return this.#bodyOf(result);
+  }
+
+  #bodyOf(result: AttemptResult): Buffer {
     if (result.unauthorized !== undefined) throw result.unauthorized;
     if (result.body === undefined) {
       throw new KubeletError('connection', `kubelet request to ${this.#displayUrl} failed`);
@@ -321,6 +403,169 @@ export class KubeletClient {
     }
   }
 
+  /**
+   * Asks the access for this request's credentials (bounded by the deadline and the signal),
+   * checks them, and returns the keep-alive agent, rebuilt when the TLS material changed.
+   */
+  async #prepareAccess(
+    access: KubeletAccess,
+    deadline: number,
+    signal: AbortSignal | undefined,
+  ): Promise<PreparedAccess> {
+    let material: KubeletAccessMaterial;
+    try {
+      material = await this.#beforeDeadline(access.prepare(), deadline, signal);
+    } catch (error) {
+      if (error instanceof KubeletError) throw error;
+      const detail = excerpt(Buffer.from(describe(error)), (raw) => this.#redact(raw));
+      throw new KubeletError(
+        'token',
+        `cannot obtain credentials from ${access.description}${detail.length > 0 ? ` (${detail})` : ''}`,
+      );
+    }
+    if (this.#closed) throw new KubeletError('connection', 'kubelet client is closed');
+
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(material.headers ?? {})) {
+      if (
+        typeof value !== 'string' ||
+        !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) ||
+        !/^[\t\x20-\x7e]*$/.test(value)
+      ) {
+        throw new KubeletError(
+          'token',
+          `credentials from ${access.description} hold characters not allowed in an HTTP header`,
+        );
+      }
+      const lower = name.toLowerCase();
+      if (lower === 'authorization' || lower === 'proxy-authorization') {
+        // `Bearer <token>`, `Basic <base64>`: the part after the scheme is the secret.
+        const credential = value.trim().replace(/^[A-Za-z-]+\s+/, '');
+        if (credential.length > 0) this.#remember(credential);
+      }
+      headers[name] = value;
+    }
+
+    const tls = this.#secure
+      ? {
+          ca: material.ca,
+          cert: material.cert,
+          key: material.key,
+          rejectUnauthorized: material.rejectUnauthorized !== false,
+          servername: material.servername,
+        }
+      : undefined;
+    const tlsSignature = tls === undefined ? 'plain' : digest(tls);
+    const agent = this.#accessAgent(access, tls, tlsSignature);
+    return { agent, headers, signature: `${tlsSignature}:${digest(headers)}` };
+  }
+
+  #accessAgent(
+    access: KubeletAccess,
+    tls: Omit<KubeletAccessMaterial, 'headers'> | undefined,
+    signature: string,
+  ): http.Agent {
+    if (this.#agent !== undefined && this.#agentCaSignature === signature) return this.#agent;
+    if (tls === undefined) {
+      this.#agent?.destroy();
+      this.#agent = new http.Agent({
+        keepAlive: true,
+        maxSockets: 1,
+        maxFreeSockets: 1,
+        timeout: FREE_SOCKET_TIMEOUT_MS,
+      });
+      this.#agentCaSignature = signature;
+      return this.#agent;
+    }
+    const { ca, cert, key, servername } = tls;
+    if (ca !== undefined) {
+      try {
+        if (!ca.toString().includes('-----BEGIN CERTIFICATE-----')) throw new Error('no PEM');
+        new X509Certificate(ca);
+      } catch {
+        throw new KubeletError(
+          'ca',
+          `the CA of ${access.description} holds no valid PEM certificate`,
+          {
+            hint: accessTlsHint(access),
+          },
+        );
+      }
+    }
+    if (cert !== undefined || key !== undefined) {
+      try {
+        createSecureContext({
+          ...(cert === undefined ? {} : { cert }),
+          ...(key === undefined ? {} : { key }),
+        });
+      } catch (error) {
+        // OpenSSL messages name the problem, never the key material.
+        throw new KubeletError(
+          'token',
+          `the client certificate or key of ${access.description} is not usable (${describe(error)})`,
+        );
+      }
+    }
+    this.#agent?.destroy();
+    this.#agent = new https.Agent({
+      keepAlive: true,
+      maxSockets: 1,
+      maxFreeSockets: 1,
+      timeout: FREE_SOCKET_TIMEOUT_MS,
+      rejectUnauthorized: tls.rejectUnauthorized !== false,
+      ...(ca === undefined ? {} : { ca }),
+      ...(cert === undefined ? {} : { cert }),
+      ...(key === undefined ? {} : { key }),
+      ...(servername === undefined ? {} : { servername }),
+    });
+    this.#agentCaSignature = signature;
+    return this.#agent;
+  }
+
+  /** Settles like `promise`, or rejects with a `'timeout'` KubeletError at the deadline or abort. */
+  #beforeDeadline<T>(
+    promise: Promise<T>,
+    deadline: number,
+    signal: AbortSignal | undefined,
+  ): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      let settled = false;
+      let timer: NodeJS.Timeout | undefined;
+      const settle = (action: () => void): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        action();
+      };
+      const onAbort = (): void =>
+        settle(() =>
+          reject(new KubeletError('timeout', `kubelet request to ${this.#displayUrl} was aborted`)),
+        );
+      promise.then(
+        (value) => settle(() => resolve(value)),
+        (error: unknown) => settle(() => reject(error)),
+      );
+      if (signal?.aborted) {
+        onAbort();
+        return;
+      }
+      signal?.addEventListener('abort', onAbort, { once: true });
+      timer = setTimeout(
+        () =>
+          settle(() =>
+            reject(
+              new KubeletError(
+                'timeout',
+                `obtaining credentials for ${this.#displayUrl} timed out after ${this.#timeoutMs} ms`,
+              ),
+            ),
+          ),
+        Math.max(0, deadline - Date.now()),
+      );
+    });
+  }
+
   /** The keep-alive agent, rebuilt when the CA file changed. */
   async #currentAgent(): Promise<http.Agent> {
     if (!this.#secure) {
@@ -363,7 +608,7 @@ export class KubeletClient {
   /** One HTTP exchange. Resolves with the body or a 401 error; rejects with KubeletError. */
   #attempt(
     agent: http.Agent,
-    token: string | undefined,
+    extraHeaders: Readonly<Record<string, string>>,
     deadline: number,
     signal: AbortSignal | undefined,
   ): Promise<AttemptResult> {
@@ -413,8 +658,8 @@ export class KubeletClient {
         Accept: 'application/json',
         'Accept-Encoding': 'gzip',
         'User-Agent': 'kubelet-span-exporter',
+        ...extraHeaders,
       };
-      if (token !== undefined) headers.Authorization = `Bearer ${token}`;
 
       try {
         const requestFn = this.#secure ? https.request : http.request;
@@ -544,20 +789,29 @@ export class KubeletClient {
   #statusError(status: number, body: Buffer): KubeletError {
     const text = excerpt(body, (raw) => this.#redact(raw));
     const detail = text.length > 0 ? `: ${text}` : '';
+    const access = this.#access;
+    const who = access === undefined ? 'kubelet' : `API server node proxy (${access.description})`;
     if (status === 401) {
-      return new KubeletError('unauthorized', `kubelet answered 401 Unauthorized${detail}`, {
+      return new KubeletError('unauthorized', `${who} answered 401 Unauthorized${detail}`, {
         statusCode: status,
-        hint: UNAUTHORIZED_HINT,
+        hint:
+          access === undefined
+            ? UNAUTHORIZED_HINT
+            : `the API server did not accept the credentials of ${access.description} ` +
+              `(expired or revoked: log in again or refresh the kubeconfig); once authenticated, ${PROXY_RBAC_HINT}`,
       });
     }
     if (status === 403) {
-      return new KubeletError('forbidden', `kubelet answered 403 Forbidden${detail}`, {
+      return new KubeletError('forbidden', `${who} answered 403 Forbidden${detail}`, {
         statusCode: status,
-        hint: RBAC_HINT,
+        hint: access === undefined ? RBAC_HINT : PROXY_RBAC_HINT,
       });
     }
-    return new KubeletError('http', `kubelet answered HTTP ${status}${detail}`, {
+    return new KubeletError('http', `${who} answered HTTP ${status}${detail}`, {
       statusCode: status,
+      ...(access !== undefined && status === 404
+        ? { hint: 'check that NODE_NAME names a node of this cluster (`kubectl get nodes`)' }
+        : {}),
     });
   }
 
@@ -593,11 +847,14 @@ export class KubeletClient {
     if (error instanceof KubeletError) return error;
     const code = errorCode(error) ?? '';
     const where = this.#displayUrl;
+    const access = this.#access;
     if (code !== '' && isTlsCode(code)) {
+      let hint = code === 'ERR_TLS_CERT_ALTNAME_INVALID' ? ALTNAME_HINT : TLS_HINT;
+      if (access !== undefined) hint = accessTlsHint(access);
       return new KubeletError(
         'tls',
-        `TLS verification of the kubelet at ${where} failed (${describe(error)})`,
-        { hint: code === 'ERR_TLS_CERT_ALTNAME_INVALID' ? ALTNAME_HINT : TLS_HINT, cause: error },
+        `TLS verification of the ${access === undefined ? 'kubelet' : 'API server'} at ${where} failed (${describe(error)})`,
+        { hint, cause: error },
       );
     }
     if (responded) return this.#truncated(error);
@@ -637,6 +894,34 @@ export class KubeletClient {
     };
     return new KubeletError(error.kind, message, details);
   }
+}
+
+function accessTlsHint(access: KubeletAccess): string {
+  return (
+    `the server's certificate must verify against the certificate-authority(-data) of ` +
+    `${access.description}; fix the kubeconfig (set tls-server-name when the certificate does not ` +
+    'name the host in the server URL), or set insecure-skip-tls-verify: true on its cluster to ' +
+    'skip verification'
+  );
+}
+
+/** `Authorization` header of a bearer token, if any. */
+function bearer(token: string | undefined): Record<string, string> {
+  return token === undefined ? {} : { Authorization: `Bearer ${token}` };
+}
+
+/** Stable SHA-256 of strings, Buffers and booleans in a plain object (for change detection). */
+function digest(value: Readonly<Record<string, unknown>>): string {
+  const hash = createHash('sha256');
+  for (const key of Object.keys(value).sort()) {
+    const item = value[key];
+    if (item === undefined) continue;
+    hash.update(`${key.length}:${key}=`);
+    const bytes = Buffer.isBuffer(item) ? item : Buffer.from(String(item));
+    hash.update(`${Buffer.isBuffer(item) ? 'b' : 's'}${bytes.length}:`);
+    hash.update(bytes);
+  }
+  return hash.digest('hex');
 }
 
 async function readCa(caFile: string): Promise<string> {

@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import {
+  type KubeletAccess,
+  type KubeletAccessMaterial,
   KubeletClient,
   type KubeletClientOptions,
   KubeletError,
@@ -440,4 +442,218 @@ test('a closed client rejects with a connection error', async (t) => {
   await client.fetchPods();
   client.close();
   await expectKubeletError(t, client.fetchPods(), 'connection');
+});
+
+// --- access (credentials per request, e.g. from a kubeconfig through the API server proxy) ---
+
+/** A KubeletAccess whose material the test controls; counts `prepare()` calls. */
+function fakeAccess(initial: KubeletAccessMaterial): {
+  access: KubeletAccess;
+  set(material: KubeletAccessMaterial): void;
+  readonly calls: number;
+} {
+  let material = initial;
+  let calls = 0;
+  return {
+    access: {
+      description: 'test access "lab"',
+      prepare: async () => {
+        calls += 1;
+        return material;
+      },
+    },
+    set(next) {
+      material = next;
+    },
+    get calls() {
+      return calls;
+    },
+  };
+}
+
+test('with access, headers and CA come from prepare() on every fetch; same material keeps the connection', async (t) => {
+  const prefix = '/api/v1/nodes/worker-1/proxy';
+  const standIn = await startKubeletStandIn({ pathPrefix: prefix });
+  standIns.push(standIn);
+  tokens.add(standIn.token);
+  standIn.setBody(FIXTURE);
+  const fake = fakeAccess({
+    ca: Buffer.from(standIn.caPem),
+    headers: { Authorization: `Bearer ${standIn.token}` },
+  });
+  // tokenFile/caFile/insecureTls are ignored with access: these would otherwise fail.
+  const client = newClient({
+    baseUrl: `${standIn.url}${prefix}`,
+    access: fake.access,
+    tokenFile: join(dir, 'no-such-token'),
+    caFile: join(dir, 'no-such-ca.crt'),
+    insecureTls: false,
+  });
+  for (let i = 0; i < 3; i += 1) t.is((await client.fetchPods()).toString('utf8'), FIXTURE);
+  t.is(fake.calls, 3);
+  t.is(standIn.requests, 3);
+  t.is(standIn.connections, 1);
+});
+
+test('with access, changed TLS material rebuilds the connection', async (t) => {
+  const standIn = await startKubeletStandIn();
+  standIns.push(standIn);
+  tokens.add(standIn.token);
+  const other = await startKubeletStandIn();
+  standIns.push(other);
+  const headers = { Authorization: `Bearer ${standIn.token}` };
+  const fake = fakeAccess({ ca: other.caPem, headers });
+  const client = newClient({ baseUrl: standIn.url, access: fake.access });
+  const error = await expectKubeletError(t, client.fetchPods(), 'tls');
+  t.regex(error.message, /API server/);
+  t.regex(error.message, /test access "lab"/);
+  t.regex(error.hint ?? '', /insecure-skip-tls-verify/);
+  t.notRegex(error.hint ?? '', /KUBELET_CA_FILE/);
+
+  fake.set({ ca: standIn.caPem, headers });
+  await client.fetchPods();
+  fake.set({ rejectUnauthorized: false, headers });
+  await client.fetchPods();
+  await client.fetchPods();
+  t.is(standIn.requests, 3);
+  t.is(standIn.connections, 2, 'one connection per distinct TLS material that verified');
+});
+
+test('with access, a 401 prepares again and retries once only when the credentials changed', async (t) => {
+  const standIn = await startKubeletStandIn({ token: 'c'.repeat(40) });
+  standIns.push(standIn);
+  tokens.add(standIn.token);
+  const good = standIn.token;
+  const stale = 'stale-access-token-0123456789';
+  tokens.add(stale);
+  let calls = 0;
+  const client = newClient({
+    baseUrl: standIn.url,
+    access: {
+      description: 'test access "rotating"',
+      prepare: async () => {
+        calls += 1;
+        const token = calls === 1 ? stale : good;
+        return { ca: standIn.caPem, headers: { Authorization: `Bearer ${token}` } };
+      },
+    },
+  });
+  await client.fetchPods();
+  t.is(calls, 2);
+  t.is(standIn.requests, 2, 'one 401 with the stale token, then the retry');
+
+  // Unchanged credentials: no retry, the 401 surfaces with the nodes/proxy hints.
+  standIn.rotateToken('d'.repeat(40));
+  tokens.add('d'.repeat(40));
+  const error = await expectKubeletError(t, client.fetchPods(), 'unauthorized');
+  t.is(error.statusCode, 401);
+  t.is(standIn.requests, 3);
+  t.regex(error.message, /API server node proxy/);
+  t.regex(error.hint ?? '', /nodes\/proxy/);
+  t.regex(error.hint ?? '', /kubectl auth can-i get nodes\/proxy/);
+  t.regex(error.hint ?? '', /test access "rotating"/);
+});
+
+test('with access, 403 is forbidden with the nodes/proxy rule; 404 hints at NODE_NAME', async (t) => {
+  const standIn = await startKubeletStandIn();
+  standIns.push(standIn);
+  tokens.add(standIn.token);
+  const fake = fakeAccess({
+    ca: standIn.caPem,
+    headers: { Authorization: `Bearer ${standIn.token}` },
+  });
+  const client = newClient({ baseUrl: standIn.url, access: fake.access });
+  standIn.injectFault({
+    status: 403,
+    body: 'nodes "worker-1" is forbidden: cannot get resource "nodes/proxy"',
+  });
+  const forbidden = await expectKubeletError(t, client.fetchPods(), 'forbidden');
+  t.regex(forbidden.hint ?? '', /resources: \["nodes\/proxy"\], verbs: \["get"\]/);
+  t.regex(forbidden.hint ?? '', /kubectl auth can-i get nodes\/proxy/);
+  t.notRegex(forbidden.hint ?? '', /nodes\/pods/);
+  standIn.injectFault({ status: 404, body: 'nodes "worker-9" not found' });
+  const missing = await expectKubeletError(t, client.fetchPods(), 'http');
+  t.regex(missing.hint ?? '', /NODE_NAME/);
+});
+
+test('with access, header credentials echoed in an error body are redacted', async (t) => {
+  const standIn = await startKubeletStandIn();
+  standIns.push(standIn);
+  tokens.add(standIn.token);
+  const fake = fakeAccess({
+    ca: standIn.caPem,
+    headers: { Authorization: `Bearer ${standIn.token}` },
+  });
+  const client = newClient({ baseUrl: standIn.url, access: fake.access });
+  standIn.injectFault({ status: 502, body: `proxy error for token=${standIn.token}` });
+  const error = await expectKubeletError(t, client.fetchPods(), 'http');
+  t.regex(error.message, /\[REDACTED\]/);
+});
+
+test('with access, prepare() failures become token/ca/timeout errors without the secret', async (t) => {
+  const standIn = await startKubeletStandIn();
+  standIns.push(standIn);
+  const secret = 'prepare-secret-0123456789abcdef';
+  tokens.add(secret);
+  const failing = (prepare: () => Promise<KubeletAccessMaterial>): KubeletClient =>
+    newClient({ baseUrl: standIn.url, access: { description: 'test access "bad"', prepare } });
+
+  const ca = await expectKubeletError(
+    t,
+    failing(async () => {
+      throw new KubeletError('ca', 'no CA for test access "bad"');
+    }).fetchPods(),
+    'ca',
+  );
+  t.is(ca.message, 'no CA for test access "bad"');
+  const other = await expectKubeletError(
+    t,
+    failing(async () => {
+      throw new Error(`plugin said Authorization: Bearer ${secret}`);
+    }).fetchPods(),
+    'token',
+  );
+  t.regex(other.message, /test access "bad"/);
+  await expectKubeletError(t, failing(async () => ({ ca: 'not a certificate' })).fetchPods(), 'ca');
+  await expectKubeletError(
+    t,
+    failing(async () => ({ ca: standIn.caPem, cert: 'not a cert', key: 'not a key' })).fetchPods(),
+    'token',
+  );
+  const header = await expectKubeletError(
+    t,
+    failing(async () => ({
+      ca: standIn.caPem,
+      headers: { Authorization: `Bearer ${secret}\r\nX: y` },
+    })).fetchPods(),
+    'token',
+  );
+  t.regex(header.message, /not allowed in an HTTP header/);
+  const hanging = newClient({
+    baseUrl: standIn.url,
+    timeoutMs: 200,
+    access: { description: 'test access "slow"', prepare: () => new Promise(() => {}) },
+  });
+  await expectKubeletError(t, hanging.fetchPods(), 'timeout');
+  t.is(standIn.requests, 0);
+});
+
+test('kubectl proxy shape: plain http, a path prefix and no token file send no Authorization', async (t) => {
+  const seen: { url: string | undefined; authorization: string | undefined }[] = [];
+  const server = createHttpServer((req, res) => {
+    seen.push({ url: req.url, authorization: req.headers.authorization });
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.end(FIXTURE);
+  });
+  httpServers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  // What `kubectl proxy --port=8001` serves, on an ephemeral port.
+  const client = newClient({ baseUrl: `http://127.0.0.1:${port}/api/v1/nodes/worker-1/proxy` });
+  t.is((await client.fetchPods()).toString('utf8'), FIXTURE);
+  t.is((await client.fetchPods()).toString('utf8'), FIXTURE);
+  t.deepEqual(seen, [
+    { url: '/api/v1/nodes/worker-1/proxy/pods', authorization: undefined },
+    { url: '/api/v1/nodes/worker-1/proxy/pods', authorization: undefined },
+  ]);
 });
