@@ -184,6 +184,15 @@ class KubeconfigCredentials implements KubeletAccess {
     const user = this.#user;
     const secrets = [user.token, user.password];
     const code = errorCode(error);
+    const command = execCommand(user);
+    const syscall = (error as { syscall?: unknown } | null)?.syscall;
+    if (command !== undefined && typeof syscall === 'string' && syscall.startsWith('spawn')) {
+      return new KubeletError(
+        'token',
+        `exec credential plugin "${command}" of kubeconfig user "${user.name}" could not be run (${code ?? 'error'})`,
+        { hint: 'install the plugin or put it on PATH, as kubectl would need it too' },
+      );
+    }
     const path = (error as { path?: unknown } | null)?.path;
     if (typeof path === 'string') {
       if (path === this.#cluster.caFile) {
@@ -197,17 +206,11 @@ class KubeconfigCredentials implements KubeletAccess {
         `cannot read ${path}, a credential file of kubeconfig user "${user.name}" (${code ?? 'error'})`,
       );
     }
-    const command = execCommand(user);
     if (command !== undefined) {
       const plugin = `exec credential plugin "${command}" of kubeconfig user "${user.name}"`;
       if (error instanceof SyntaxError || error instanceof TypeError) {
         // JSON.parse messages may quote the plugin's output, i.e. the token: never show them.
         return new KubeletError('token', `${plugin} printed no valid ExecCredential JSON`);
-      }
-      if (code !== undefined) {
-        return new KubeletError('token', `${plugin} could not be run (${code})`, {
-          hint: 'install the plugin or put it on PATH, as kubectl would need it too',
-        });
       }
       const stderr = error instanceof Error ? safeDetail(error.message, secrets) : '';
       return new KubeletError(

@@ -975,3 +975,26 @@ test('an end nobody reported is the poll that noticed, with the gap since the la
     'kse.end.estimated': true,
   });
 });
+
+test('hasLivePods is true while a traced pod is unfinished (the poll loop polls faster then)', (t) => {
+  const tracker = newTracker();
+  t.false(tracker.hasLivePods);
+  tracker.observe([pod({ env: { OTHER: 'x' }, containers: [{ state: running(1) }] })], tAt(2));
+  t.false(tracker.hasLivePods, 'a selected pod without a context does not count');
+  tracker.observe(
+    [pod({ uid: 'traced', containers: [{ state: running(1), containerID: 'containerd://t' }] })],
+    tAt(3),
+  );
+  t.true(tracker.hasLivePods);
+  tracker.observe(
+    [
+      pod({
+        uid: 'traced',
+        phase: 'Succeeded',
+        containers: [{ state: terminated(1, 4, 0, 'Completed', 'containerd://t') }],
+      }),
+    ],
+    tAt(5),
+  );
+  t.false(tracker.hasLivePods);
+});

@@ -119,8 +119,7 @@ async function clientFor(
 ): Promise<{ client: KubeletClient; baseUrl: string; access: KubeletAccess; context: string }> {
   const result = await kubeconfigAccess({ nodeName, kubeconfig, home: join(dir, 'no-home') });
   if (!result.ok) {
-    t.fail(result.error);
-    throw new Error(result.error);
+    return t.fail(result.error);
   }
   const client = new KubeletClient({ baseUrl: result.baseUrl, access: result.access });
   clients.push(client);
@@ -483,7 +482,7 @@ async function execPlugin(
       "appendFileSync(log, 'x');",
       "const token = readFileSync(tokenFile, 'utf8').trim();",
       "if (mode === 'fail') { process.stderr.write('login required: run the sso login first'); process.exit(1); }",
-      "if (mode === 'garbage') { process.stdout.write(`{not json ${token}`); process.exit(0); }",
+      "if (mode === 'garbage') { process.stdout.write('{not json ' + token); process.exit(0); }",
       // Already expired: client-node runs the plugin again for every request.
       'process.stdout.write(JSON.stringify({ apiVersion: "client.authentication.k8s.io/v1", kind: "ExecCredential", status: { token, expirationTimestamp: "2000-01-01T00:00:00Z" } }));',
     ].join('\n'),

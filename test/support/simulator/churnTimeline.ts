@@ -36,7 +36,9 @@ export interface ChurnOptions {
 }
 
 /** Pods listed at once besides the filler: runner, experiment pod and the live helpers. */
-export function churnPodsListed(options: Pick<ChurnOptions, 'everySeconds' | 'runSeconds'>): number {
+export function churnPodsListed(
+  options: Pick<ChurnOptions, 'everySeconds' | 'runSeconds'>,
+): number {
   const every = options.everySeconds ?? 1;
   const run = options.runSeconds ?? 3;
   return 2 + Math.ceil((run + 2) / every);
@@ -98,7 +100,11 @@ export function churnTimelineDocument(options: ChurnOptions): ScriptedTimelineDo
         creationTimestamp: -60,
         restartPolicy: 'OnFailure',
         containers: [
-          { name: 'chaos-runner', image: 'litmuschaos/chaos-runner:3.12.0', runs: [{ startedAt: -58 }] },
+          {
+            name: 'chaos-runner',
+            image: 'litmuschaos/chaos-runner:3.12.0',
+            runs: [{ startedAt: -58 }],
+          },
         ],
       },
       {
@@ -150,7 +156,9 @@ export function burstTimelineDocument(options: BurstOptions): ScriptedTimelineDo
       containers: [
         {
           name: 'work',
-          env: { TRACEPARENT: `00-${options.traceId}-${hex(`burst:${options.label}:${i}`, 16)}-01` },
+          env: {
+            TRACEPARENT: `00-${options.traceId}-${hex(`burst:${options.label}:${i}`, 16)}-01`,
+          },
           runs: [{ startedAt: 11, finishedAt: 12 }],
         },
       ],

@@ -1,0 +1,402 @@
+/**
+ * `npm run bench`: the agent's cost and speed against the node simulator, measured in one run at
+ * 30, 110, 250 and 500 pods on the node (realistic 10-15 KB filler pods with managedFields, plus
+ * a Litmus experiment whose helper pods churn: one created every second, each running 3 s).
+ *
+ * Per size, with POLL_INTERVAL=250ms and the agent's other defaults, `reps` times:
+ * - idle: nothing changes for a few seconds: agent CPU per poll and per wall second;
+ * - churn: the timeline plays at speed 1: agent CPU per poll, and for every container exit the
+ *   latency from the simulator starting to serve its terminated state to its span arriving;
+ * - burst: 1000 finished traced pods appear at once: spans per second through the export path;
+ * then the floor: a child process fetching the same body over HTTPS (keep-alive, gzip) and
+ * `JSON.parse`-ing it, CPU from its `process.cpuUsage()`; and the agent's steady RSS.
+ * Agent CPU is utime+stime from /proc/<pid>/stat; polls are counted at the kubelet stand-in.
+ * Medians over the repetitions are reported; results go to bench/results.json.
+ *
+ *   tsx scripts/bench.ts [--smoke] [--sizes 30,110] [--reps N] [--out FILE]
+ *
+ * `--smoke`: one size, one short repetition, no results file (CI keeps the benchmark working).
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { arch, availableParallelism, cpus, release, tmpdir, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import {
+  burstTimelineDocument,
+  churnPodsListed,
+  churnTimelineDocument,
+} from '../test/support/simulator/churnTimeline.js';
+import { createNodeSimulator, type NodeSimulator } from '../test/support/simulator/nodeSimulator.js';
+import { scriptedTimeline } from '../test/support/simulator/scriptedTimeline.js';
+import { type AgentRig, startAgentRig } from './lib/agentRig.js';
+import { type ArrivalLog, recordArrivals } from './lib/arrivals.js';
+import { processCpuMs, processRssMiB } from './lib/procStats.js';
+import { median, percentile } from './lib/stats.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const NODE = 'bench-node-1';
+const POLL_INTERVAL = '250ms';
+
+interface Settings {
+  readonly sizes: readonly number[];
+  readonly reps: number;
+  readonly warmupSeconds: number;
+  readonly idleSeconds: number;
+  readonly churnSeconds: number;
+  readonly burstPods: number;
+  readonly floorFetches: number;
+  readonly out: string | undefined;
+  readonly smoke: boolean;
+}
+
+function settings(): Settings {
+  const { values } = parseArgs({
+    options: {
+      smoke: { type: 'boolean' },
+      sizes: { type: 'string' },
+      reps: { type: 'string' },
+      out: { type: 'string' },
+    },
+    strict: true,
+  });
+  const smoke = values.smoke === true;
+  const sizes = (values.sizes ?? (smoke ? '30' : '30,110,250,500')).split(',').map(Number);
+  if (sizes.some((s) => !Number.isInteger(s) || s < 1 || s > 5000)) {
+    throw new Error(`--sizes: whole numbers from 1 to 5000: ${values.sizes}`);
+  }
+  const reps = Number(values.reps ?? (smoke ? 1 : 3));
+  if (!Number.isInteger(reps) || reps < 1 || reps > 20) throw new Error('--reps: 1 to 20');
+  return {
+    sizes,
+    reps,
+    warmupSeconds: smoke ? 2 : 3,
+    idleSeconds: smoke ? 1.5 : 4,
+    churnSeconds: smoke ? 5 : 10,
+    burstPods: smoke ? 100 : 1000,
+    floorFetches: smoke ? 5 : 30,
+    out: smoke ? values.out : resolve(values.out ?? join(ROOT, 'bench', 'results.json')),
+    smoke,
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Window {
+  readonly cpuMs: number;
+  readonly polls: number;
+  readonly wallMs: number;
+}
+
+/** Agent CPU, polls and wall time spent while `during` runs. */
+async function measure(rig: AgentRig, during: () => Promise<unknown>): Promise<Window> {
+  const pid = rig.agent.child.pid as number;
+  const cpu0 = processCpuMs(pid);
+  const polls0 = rig.kubelet.requests;
+  const t0 = performance.now();
+  await during();
+  return {
+    cpuMs: processCpuMs(pid) - cpu0,
+    polls: rig.kubelet.requests - polls0,
+    wallMs: performance.now() - t0,
+  };
+}
+
+interface RepResult {
+  idleCpuMsPerPoll: number;
+  idleCpuMsPerSecond: number;
+  churnCpuMsPerPoll: number;
+  rssMiB: number;
+  spansPerSecond: number;
+  burstSpans: number;
+}
+
+interface SizeResult {
+  pods: number;
+  listedPods: number;
+  bodyBytes: number;
+  reps: RepResult[];
+  latenciesMs: number[];
+  exitsServed: number;
+  floorCpuMsPerFetch: number[];
+  median: {
+    agentCpuMsPerPoll: number;
+    agentIdleCpuMsPerPoll: number;
+    floorCpuMsPerFetch: number;
+    ratio: number;
+    idleCpuMsPerSecond: number;
+    rssMiB: number;
+    latencyP50Ms: number;
+    latencyP99Ms: number;
+    spansPerSecond: number;
+  };
+}
+
+/** Runs the floor worker against the body served now; CPU ms per fetch, per round. */
+async function floor(rig: AgentRig, fetches: number, rounds: number): Promise<number[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'kse-floor-'));
+  try {
+    writeFileSync(join(dir, 'ca.crt'), rig.kubelet.caPem);
+    writeFileSync(join(dir, 'token'), rig.kubelet.token, { mode: 0o600 });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(new URL('./lib/floorWorker.ts', import.meta.url))],
+      {
+        env: {
+          PATH: process.env.PATH ?? '',
+          FLOOR_URL: `${rig.kubelet.url}/pods`,
+          FLOOR_TOKEN_FILE: join(dir, 'token'),
+          FLOOR_CA_FILE: join(dir, 'ca.crt'),
+          FLOOR_FETCHES: String(fetches),
+          FLOOR_ROUNDS: String(rounds),
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => {
+      out += c;
+    });
+    child.stderr.setEncoding('utf8').on('data', (c: string) => {
+      err += c;
+    });
+    const code = await new Promise<number | null>((r) => child.on('exit', r));
+    if (code !== 0) throw new Error(`floor worker exited ${code}: ${err.slice(-500)}`);
+    return (JSON.parse(out) as { cpuMsPerFetch: number[] }).cpuMsPerFetch;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Container-exit latencies: served terminated state → its span at the receiver. */
+function latencies(rig: AgentRig, sim: NodeSimulator, log: ArrivalLog): number[] {
+  const out: number[] = [];
+  const spans = rig.receiver.spans;
+  for (const exit of sim.timeline.exits) {
+    const served = sim.servedExits.get(exit.key);
+    if (served === undefined) continue;
+    const index = spans.findIndex(
+      (s) =>
+        s.name === `container ${exit.container}` &&
+        s.resource['k8s.pod.name'] === exit.pod &&
+        s.attributes['k8s.container.restart_count'] === exit.run,
+    );
+    const arrived = log.arrivals[index];
+    if (index >= 0 && arrived !== undefined) out.push(arrived - served);
+  }
+  return out;
+}
+
+/** Serves `pods` finished traced pods at once; spans/s from serving to the last arrival. */
+async function burst(
+  rig: AgentRig,
+  log: ArrivalLog,
+  pods: number,
+  unrelated: number,
+  rep: number,
+): Promise<{ spans: number; perSecond: number }> {
+  const traceId = `b0b0${String(rep).padStart(4, '0')}${'0'.repeat(23)}1`;
+  const timeline = scriptedTimeline({
+    ...burstTimelineDocument({ node: NODE, pods, label: `r${rep}`, traceId }),
+    unrelatedPods: unrelated,
+  });
+  const sim = createNodeSimulator({ timeline, standIn: rig.kubelet, rebase: true });
+  sim.seek(0);
+  await sleep(1000);
+  const body = sim.bodyAt(13); // built before the clock starts
+  const served = Date.now();
+  rig.kubelet.setBody(body);
+  const ofBurst = () => rig.receiver.spans.filter((s) => s.traceId === traceId).length;
+  let count = 0;
+  let stableSince = Date.now();
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    await sleep(100);
+    const now = ofBurst();
+    if (now !== count) {
+      count = now;
+      stableSince = Date.now();
+    } else if (count > 0 && Date.now() - stableSince > 1500) {
+      break;
+    }
+  }
+  let last = served;
+  rig.receiver.spans.forEach((s, i) => {
+    if (s.traceId === traceId) last = Math.max(last, log.arrivals[i] ?? served);
+  });
+  sim.seek(20); // the burst's pods are gone
+  await sleep(1000);
+  return { spans: count, perSecond: count / Math.max(0.001, (last - served) / 1000) };
+}
+
+async function benchSize(pods: number, s: Settings): Promise<SizeResult> {
+  const unrelated = Math.max(0, pods - churnPodsListed({}));
+  const duration = Math.ceil(s.reps * s.churnSeconds) + 12;
+  const timeline = scriptedTimeline(
+    churnTimelineDocument({ node: NODE, unrelatedPods: unrelated, durationSeconds: duration }),
+  );
+  const rig = await startAgentRig({ nodeName: NODE, env: { POLL_INTERVAL } });
+  try {
+    const pid = rig.agent.child.pid as number;
+    const sim = createNodeSimulator({ timeline, standIn: rig.kubelet, speed: 1, rebase: true });
+    sim.seek(0);
+    const log = recordArrivals(rig.receiver);
+    await sim.play(s.warmupSeconds);
+    const reps: RepResult[] = [];
+    let bodyBytes = 0;
+    let listedPods = 0;
+    for (let r = 0; r < s.reps; r++) {
+      const idle = await measure(rig, () => sleep(s.idleSeconds * 1000));
+      const rssMiB = processRssMiB(pid);
+      if (r === 0) {
+        const body = sim.bodyAt(sim.current ?? 0);
+        bodyBytes = Buffer.byteLength(body);
+        listedPods = (JSON.parse(body) as { items: unknown[] }).items.length;
+      }
+      const churn = await measure(rig, () => sim.play((sim.current ?? 0) + s.churnSeconds));
+      reps.push({
+        idleCpuMsPerPoll: idle.cpuMs / Math.max(1, idle.polls),
+        idleCpuMsPerSecond: idle.cpuMs / (idle.wallMs / 1000),
+        churnCpuMsPerPoll: churn.cpuMs / Math.max(1, churn.polls),
+        rssMiB,
+        spansPerSecond: 0,
+        burstSpans: 0,
+      });
+    }
+    await sleep(1500); // last exits reach the receiver
+    const latenciesMs = latencies(rig, sim, log);
+    const floorCpuMsPerFetch = await floor(rig, s.floorFetches, s.reps);
+    for (let r = 0; r < s.reps; r++) {
+      const b = await burst(rig, log, s.burstPods, unrelated, r);
+      const rep = reps[r] as RepResult;
+      rep.spansPerSecond = b.perSecond;
+      rep.burstSpans = b.spans;
+    }
+    log.stop();
+    const agentCpu = median(reps.map((r) => r.churnCpuMsPerPoll));
+    const floorCpu = median(floorCpuMsPerFetch);
+    return {
+      pods,
+      listedPods,
+      bodyBytes,
+      reps,
+      latenciesMs,
+      exitsServed: sim.servedExits.size,
+      floorCpuMsPerFetch,
+      median: {
+        agentCpuMsPerPoll: agentCpu,
+        agentIdleCpuMsPerPoll: median(reps.map((r) => r.idleCpuMsPerPoll)),
+        floorCpuMsPerFetch: floorCpu,
+        ratio: agentCpu / floorCpu,
+        idleCpuMsPerSecond: median(reps.map((r) => r.idleCpuMsPerSecond)),
+        rssMiB: median(reps.map((r) => r.rssMiB)),
+        latencyP50Ms: percentile(latenciesMs, 50),
+        latencyP99Ms: percentile(latenciesMs, 99),
+        spansPerSecond: median(reps.map((r) => r.spansPerSecond)),
+      },
+    };
+  } finally {
+    await rig.close();
+  }
+}
+
+const f = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+
+/** The results table (markdown-compatible). */
+export function table(results: readonly SizeResult[]): string {
+  const header = [
+    'pods',
+    'body KiB',
+    'agent ms/poll',
+    'idle ms/poll',
+    'floor ms/fetch',
+    'agent/floor',
+    'idle CPU ms/s',
+    'RSS MiB',
+    'exit→span p50/p99 ms',
+    'spans/s',
+  ];
+  const rows = results.map((r) => [
+    String(r.pods),
+    f(r.bodyBytes / 1024, 0),
+    f(r.median.agentCpuMsPerPoll, 2),
+    f(r.median.agentIdleCpuMsPerPoll, 2),
+    f(r.median.floorCpuMsPerFetch, 2),
+    f(r.median.ratio, 2),
+    f(r.median.idleCpuMsPerSecond, 1),
+    f(r.median.rssMiB, 0),
+    `${f(r.median.latencyP50Ms, 0)}/${f(r.median.latencyP99Ms, 0)} (n=${r.latenciesMs.length})`,
+    f(r.median.spansPerSecond, 0),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]?.length ?? 0)));
+  const line = (cells: readonly string[]) =>
+    `| ${cells.map((c, i) => c.padStart(widths[i] ?? 0)).join(' | ')} |`;
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join(
+    '\n',
+  );
+}
+
+function machine() {
+  let distro = '';
+  try {
+    distro = /^PRETTY_NAME="?([^"\n]*)"?/m.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] ?? '';
+  } catch {
+    // not Linux-standard: leave empty
+  }
+  return {
+    node: process.version,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    nproc: availableParallelism(),
+    arch: arch(),
+    kernel: release(),
+    os: distro,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+  };
+}
+
+async function main(): Promise<void> {
+  const s = settings();
+  const results: SizeResult[] = [];
+  for (const size of s.sizes) {
+    process.stderr.write(`bench: ${size} pods...\n`);
+    results.push(await benchSize(size, s));
+  }
+  const info = machine();
+  process.stdout.write(
+    `kubelet-span-exporter bench${s.smoke ? ' (smoke)' : ''}: POLL_INTERVAL=${POLL_INTERVAL}, ` +
+      `${s.reps} rep(s), medians; node ${info.node}, ${info.cpuModel}, nproc ${info.nproc}\n` +
+      `${table(results)}\n`,
+  );
+  if (s.out !== undefined) {
+    mkdirSync(dirname(s.out), { recursive: true });
+    const doc = {
+      generatedAt: new Date().toISOString(),
+      machine: info,
+      settings: { ...s, out: undefined, pollInterval: POLL_INTERVAL },
+      definitions: {
+        agentCpuMsPerPoll: 'agent utime+stime (/proc/<pid>/stat) during churn / polls at the stand-in',
+        agentIdleCpuMsPerPoll: 'the same while the served body does not change',
+        floorCpuMsPerFetch:
+          'child process: HTTPS keep-alive fetch (gzip) + JSON.parse of the same body, process.cpuUsage()',
+        ratio: 'agentCpuMsPerPoll / floorCpuMsPerFetch',
+        idleCpuMsPerSecond: 'agent CPU per wall second while nothing changes',
+        rssMiB: 'VmRSS of the agent after each idle window',
+        latency: 'simulator starts serving a terminated container → its span arrives at the receiver',
+        spansPerSecond: `burst of ${s.burstPods} finished traced pods: spans / (last arrival - served)`,
+      },
+      results,
+    };
+    writeFileSync(s.out, `${JSON.stringify(doc, null, 2)}\n`);
+    process.stderr.write(`bench: wrote ${s.out}\n`);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);
