@@ -17,6 +17,7 @@ import type { ReceivedSpan } from '../test/support/otlpReceiver.js';
 import { loadTimeline } from '../test/support/simulator/loadTimeline.js';
 import { createNodeSimulator } from '../test/support/simulator/nodeSimulator.js';
 import { type AgentRig, startAgentRig } from './lib/agentRig.js';
+import { useColor } from './lib/colorPolicy.js';
 import { toOtlpJson } from './lib/otlpJson.js';
 import { sendSpans } from './lib/otlpSend.js';
 import { renderTraceHtml } from './lib/traceHtml.js';
@@ -145,9 +146,7 @@ async function main(): Promise<number> {
     await rig.receiver.waitFor((s) => s.length >= agentSpans + tool.length, 5000);
     const spans: readonly ReceivedSpan[] = rig.receiver.spans;
 
-    const color =
-      process.stdout.isTTY === true &&
-      (process.env.NO_COLOR === undefined || process.env.NO_COLOR === '');
+    const color = useColor(process.stdout, process.env);
     const errors = spans.filter((s) => s.status.code === 2).length;
     process.stdout.write(
       `kubelet-span-exporter demo: ${timeline.name}, ${seconds} s of node time at ${options.speed}x\n` +

@@ -8,6 +8,7 @@ import { PodTracker, type TrackerNotice } from './core/podTracker.js';
 import { selectPods } from './core/selectPods.js';
 import type { HashFn, SpanData } from './core/spanData.js';
 import type { Time } from './core/time.js';
+import type { CriEnricher } from './cri/criEnricher.js';
 import { createOtlpRetryPolicy } from './export/otlpRetryPolicy.js';
 import type { ExportTarget } from './export/spanExportQueue.js';
 import { SpanExportQueue } from './export/spanExportQueue.js';
@@ -25,6 +26,8 @@ export interface AgentDeps {
   readonly target: ExportTarget;
   /** Turns core spans into SDK spans for the target. */
   readonly convert: ConstructorParameters<typeof SpanExportQueue>[0]['convert'];
+  /** Replaces kubelet seconds with the runtime's nanoseconds (CRI_ENDPOINT). */
+  readonly cri?: CriEnricher;
   /** Where the agent keeps its checkpoint; none: nothing survives a restart. */
   readonly checkpoint?: CheckpointStore;
   /** A loaded checkpoint to resume from. */
@@ -202,8 +205,9 @@ export class Agent {
       const polledAt = this.#deps.now();
       const selected = this.#selectedPods(body);
       if (!Array.isArray(selected)) return this.#failed('malformed', selected);
-      const { spans, notices } = this.#tracker.observe(selected, polledAt);
-      for (const notice of notices) this.#notice(notice);
+      const observed = this.#tracker.observe(selected, polledAt);
+      for (const notice of observed.notices) this.#notice(notice);
+      const spans = this.#deps.cri ? await this.#deps.cri.enrich(observed.spans) : observed.spans;
       if (spans.length > 0) {
         metrics.spansBuilt.inc(spans.length);
         this.#queue.enqueue(spans);

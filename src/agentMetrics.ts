@@ -26,6 +26,7 @@ export class AgentMetrics {
   readonly trackerLimits: Counter<'limit'>;
   readonly exportRetries: Counter;
   readonly unchangedBodies: Counter;
+  readonly criLookups: Counter<'outcome'>;
   readonly checkpointWrites: Counter<'outcome'>;
   readonly catchUpSkipped: Counter;
 
@@ -122,6 +123,12 @@ export class AgentMetrics {
     this.unchangedBodies = new Counter({
       name: `${p}unchanged_bodies_total`,
       help: 'Polls whose body was byte-identical to the previous one: parsing skipped.',
+      registers,
+    });
+    this.criLookups = new Counter({
+      name: `${p}cri_lookups_total`,
+      help: 'Spans looked up in the container runtime (CRI_ENDPOINT) by outcome: container/sandbox (nanosecond times used), or the fallback reason (gone, unavailable, timeout, error, noId) when the kubelet times were kept.',
+      labelNames: ['outcome'],
       registers,
     });
     this.checkpointWrites = new Counter({

@@ -10,6 +10,7 @@
 
 import type { LabelSelector } from './core/labelSelector.js';
 import { parseLabelSelector } from './core/labelSelector.js';
+import { parseCriEndpoint } from './cri/criEndpoint.js';
 import { formatDuration, parseDuration } from './duration.js';
 
 /** Log levels accepted by pino, lowest verbosity first (`silent` logs nothing). */
@@ -83,6 +84,8 @@ export interface Config {
   readonly stateDir: string | undefined;
   /** Without a checkpoint, pods that finished longer ago than this are not emitted, ms. */
   readonly catchUpWindowMs: number;
+  /** Container runtime socket for nanosecond times (`unix:///run/containerd/containerd.sock`). */
+  readonly cri: { readonly endpoint: string; readonly timeoutMs: number } | undefined;
   /** Bounds on what the tracker keeps. */
   readonly limits: { readonly maxTrackedPods: number; readonly maxSpansPerPod: number };
 }
@@ -136,6 +139,8 @@ const DEFAULT_SERVICE_NAME = 'kubelet-span-exporter';
 const DEFAULT_LOG_LEVEL: LogLevel = 'info';
 const DEFAULT_HTTP_PORT = 9464;
 const DEFAULT_STATE_DIR = '/var/lib/kubelet-span-exporter';
+const DEFAULT_CRI_TIMEOUT_MS = 2000;
+const CRI_TIMEOUT_RANGE = [50, 60_000] as const;
 const DEFAULT_CATCHUP_WINDOW_MS = 15 * 60_000;
 const CATCHUP_WINDOW_RANGE = [0, 7 * 24 * 3_600_000] as const;
 const DEFAULT_MAX_TRACKED_PODS = 5000;
@@ -229,6 +234,19 @@ const VARIABLES = [
     default: String(DEFAULT_MAX_SPANS_PER_POD),
     description:
       "Bound on spans per pod (a container crash-looping for days must not grow one trace without end); further spans are counted in the pod span's `kse.spans.dropped`.",
+  },
+  {
+    name: 'CRI_ENDPOINT',
+    group: 'kubelet',
+    default: '',
+    description:
+      "Opt-in: the container runtime's CRI socket (`unix:///run/containerd/containerd.sock`, CRI-O `unix:///var/run/crio/crio.sock`). Container and sandbox spans then carry the runtime's nanosecond times. Socket access is root-equivalent on the node: see `daemonset/overlays/precise`.",
+  },
+  {
+    name: 'CRI_TIMEOUT',
+    group: 'kubelet',
+    default: formatDuration(DEFAULT_CRI_TIMEOUT_MS),
+    description: `Per-call timeout of CRI requests, a duration from ${range(CRI_TIMEOUT_RANGE)}; a call that fails keeps the kubelet's times for that span (counted).`,
   },
   // kubelet
   {
@@ -527,6 +545,14 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     DEFAULT_CATCHUP_WINDOW_MS,
     CATCHUP_WINDOW_RANGE,
   );
+  const criEndpointValue = r.get('CRI_ENDPOINT');
+  const criTimeoutMs = r.duration('CRI_TIMEOUT', DEFAULT_CRI_TIMEOUT_MS, CRI_TIMEOUT_RANGE);
+  let cri: Config['cri'];
+  if (criEndpointValue !== undefined) {
+    const parsedCri = parseCriEndpoint(criEndpointValue);
+    if (parsedCri.ok) cri = { endpoint: criEndpointValue, timeoutMs: criTimeoutMs };
+    else r.invalid('CRI_ENDPOINT', criEndpointValue, parsedCri.error);
+  }
   const maxTrackedPods = choose(
     r.integer('MAX_TRACKED_PODS', MAX_TRACKED_PODS_RANGE, 'pods'),
     DEFAULT_MAX_TRACKED_PODS,
@@ -668,6 +694,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
       httpPort,
       stateDir,
       catchUpWindowMs,
+      cri,
       limits: { maxTrackedPods, maxSpansPerPod },
     },
   };

@@ -9,6 +9,8 @@ import { createClock } from './clock.js';
 import type { Config } from './config.js';
 import { parseConfig } from './config.js';
 import { addMillis, formatTime, minTime, type Time } from './core/time.js';
+import { CriClient } from './cri/criClient.js';
+import { CriEnricher } from './cri/criEnricher.js';
 import { agentResource } from './export/agentResource.js';
 import { createOtlpExporter } from './export/createOtlpExporter.js';
 import { toReadableSpan } from './export/toReadableSpan.js';
@@ -58,11 +60,19 @@ async function main(): Promise<void> {
     const resource = agentResource(config);
     const now = createClock();
     const state = await openCheckpoint(config, logger, metrics, now());
+    const cri = config.cri
+      ? new CriEnricher({
+          client: new CriClient({ endpoint: config.cri.endpoint, timeoutMs: config.cri.timeoutMs }),
+          onEnriched: (kind) => metrics.criLookups.inc({ outcome: kind }),
+          onFallback: (reason) => metrics.criLookups.inc({ outcome: reason }),
+        })
+      : undefined;
     agent = new Agent(config, {
       logger,
       metrics,
       now,
       ...state,
+      ...(cri ? { cri } : {}),
       hash: (input) => createHash('sha256').update(input).digest('hex'),
       target: createOtlpExporter({
         url: config.otlp.endpoint,
@@ -104,6 +114,9 @@ async function main(): Promise<void> {
             selector: config.podSelector.text,
             namespaces: config.podNamespaces ?? 'all',
             pollIntervalMs: config.pollIntervalMs,
+            idlePollIntervalMs: config.idlePollIntervalMs,
+            cri: config.cri?.endpoint ?? 'off',
+            stateDir: config.stateDir ?? 'none',
           }
         : {}),
     },

@@ -60,6 +60,7 @@ test('defaults with only NODE_NAME and NODE_IP', (t) => {
     httpPort: 9464,
     stateDir: '/var/lib/kubelet-span-exporter',
     catchUpWindowMs: 900_000,
+    cri: undefined,
     limits: { maxTrackedPods: 5000, maxSpansPerPod: 1000 },
   });
 });
@@ -238,6 +239,8 @@ const BAD_VALUES: ReadonlyArray<readonly [string, string]> = [
   ['LOG_LEVEL', 'verbose'],
   ['HTTP_PORT', '65536'],
   ['STATE_DIR', 'relative/dir'],
+  ['CRI_ENDPOINT', 'tcp://127.0.0.1:1234'],
+  ['CRI_TIMEOUT', 'soon'],
   ['EXPORT_RETRY_MAX_BACKOFF', '1'],
   ['CATCHUP_WINDOW', '15'],
   ['MAX_TRACKED_PODS', '0'],

@@ -8,10 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
 import { type AgentProcess, startAgent } from './support/agentProcess.js';
+import { startFakeCriServer } from './support/fakeCriServer.js';
 import { type KubeletStandIn, startKubeletStandIn } from './support/kubeletStandIn.js';
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from './support/otlpReceiver.js';
 import {
   containerId,
+  deterministicUid,
   litmusTraceParentValue,
   type PodScript,
   podAt,
@@ -534,4 +536,89 @@ test('readiness is false until a kubelet poll succeeds', async (t) => {
   t.like(await res.json(), { status: 'unavailable', kubeletPollSucceeded: false });
   t.is((await fetch(`http://127.0.0.1:${started.httpPort}/healthz`)).status, 200);
   t.is(await r.agent.stop(), 0);
+});
+
+test('CRI_ENDPOINT: container and sandbox spans carry the runtime nanoseconds; fallbacks keep kubelet seconds', async (t) => {
+  const cri = await startFakeCriServer();
+  const r = await rig({ CRI_ENDPOINT: cri.endpoint });
+  const nsAt = (s: number, frac: bigint) => ns(s) + frac;
+  const helperUid = deterministicUid(`litmus/${helper.name}`);
+  cri.setSandbox({ id: 'sb-helper', podUid: helperUid, createdAtNs: nsAt(11, 123_456_789n) });
+  cri.setContainer({
+    id: containerId(`${helperUid}/container-kill/0`),
+    state: 'exited',
+    createdAtNs: nsAt(12, 100_000_001n),
+    startedAtNs: nsAt(12, 250_000_002n),
+    finishedAtNs: nsAt(20, 400_000_003n),
+    exitCode: 0,
+    reason: 'Completed',
+  });
+  // a pod that vanishes while its container runs: the runtime still knows how it ended
+  const vanishing: PodScript = {
+    name: 'stress-vanish',
+    namespace: 'litmus',
+    labels: { chaosUID: 'x' },
+    creationTimestamp: sec(0),
+    nodeName: NODE,
+    containers: [
+      {
+        name: 'stress',
+        env: { TRACEPARENT: `00-${TRACE}-${HELPER_PARENT}-01` },
+        runs: [{ startedAt: sec(2) }],
+      },
+    ],
+  };
+  const vanishUid = deterministicUid(`litmus/${vanishing.name}`);
+  cri.setContainer({
+    id: containerId(`${vanishUid}/stress/0`),
+    state: 'exited',
+    createdAtNs: nsAt(1, 900_000_000n),
+    startedAtNs: nsAt(2, 5n),
+    finishedAtNs: nsAt(24, 777n),
+    exitCode: 137,
+    reason: 'OOMKilled',
+  });
+  // and one the runtime has already forgotten: kubelet times, counted as a fallback
+  const forgotten: PodScript = { ...helper, name: 'container-kill-helper-q8x2m' };
+
+  r.agent = startAgent(r.env);
+  await serve(r, [podAt(helper, sec(14)), podAt(vanishing, sec(14)), podAt(forgotten, sec(14))]);
+  await serve(r, [podAt(helper, sec(21)), podAt(vanishing, sec(21)), podAt(forgotten, sec(21))]);
+  await serve(r, [podAt(helper, sec(25))]);
+  await serve(r, [podAt(helper, sec(26))]);
+  await r.receiver.waitFor((s) => s.filter((x) => x.name.startsWith('pod ')).length === 3);
+  const spans = r.receiver.spans;
+  const ofPod = (uid: string) => spans.filter((s) => s.resource['k8s.pod.uid'] === uid);
+
+  const run = only(ofPod(helperUid), 'container container-kill');
+  t.is(run.startNs, nsAt(12, 250_000_002n));
+  t.is(run.endNs, nsAt(20, 400_000_003n));
+  t.like(run.attributes, {
+    'kse.start.source': 'cri',
+    'kse.start.uncertainty_ms': 0,
+    'kse.end.source': 'cri',
+  });
+  t.deepEqual(
+    run.events.map((e) => [e.name, e.timeNs]),
+    [
+      ['container created', nsAt(12, 100_000_001n)],
+      ['container started', nsAt(12, 250_000_002n)],
+    ],
+  );
+  const sandbox = only(ofPod(helperUid), 'sandbox');
+  t.is(sandbox.startNs, nsAt(11, 123_456_789n));
+
+  const vanished = only(ofPod(vanishUid), 'container stress');
+  t.is(vanished.endNs, nsAt(24, 777n));
+  t.deepEqual(vanished.status, { code: 2, message: 'OOMKilled' });
+  t.is(vanished.attributes['kse.end.estimated'], undefined);
+
+  const fallback = only(
+    ofPod(deterministicUid(`litmus/${forgotten.name}`)),
+    'container container-kill',
+  );
+  t.is(fallback.startNs, ns(12));
+  t.is(fallback.attributes['kse.start.source'], 'kubelet');
+  t.is(await r.agent.stop(), 0);
+  await cri.close();
 });

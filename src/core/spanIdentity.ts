@@ -31,3 +31,22 @@ export function spanIdFromKey(hash: HashFn, key: string): string {
   }
   throw new Error('hash function returned no usable 64-bit span id (need >= 16 hex digits)');
 }
+
+/** The parts of a span key (see {@link spanKey}); `undefined` for anything else. */
+export function parseSpanKey(
+  key: string,
+): { traceId: string; podUid: string; role: SpanRole; name: string; run: string } | undefined {
+  const parts: string[] = [];
+  let rest = key;
+  for (let i = 0; i < 4; i++) {
+    const slash = rest.indexOf('/');
+    if (slash < 0) return undefined;
+    parts.push(rest.slice(0, slash));
+    rest = rest.slice(slash + 1);
+  }
+  const [traceId, podUid, role, name] = parts as [string, string, string, string];
+  if (role !== 'pod' && role !== 'phase' && role !== 'init-container' && role !== 'container') {
+    return undefined;
+  }
+  return { traceId, podUid, role, name, run: rest };
+}

@@ -143,7 +143,7 @@ class KubeconfigCredentials implements KubeletAccess {
     this.#config = config;
     this.#cluster = cluster;
     this.#user = user;
-    this.description = `kubeconfig context "${context.name}" (user "${user.name}")`;
+    this.description = `kubeconfig context "${context.name}", user "${user.name}"`;
   }
 
   async prepare(): Promise<KubeletAccessMaterial> {

@@ -848,29 +848,31 @@ export class KubeletClient {
     const code = errorCode(error) ?? '';
     const where = this.#displayUrl;
     const access = this.#access;
+    // With an access (kubeconfig), the peer is normally the API server's node proxy.
+    const peer = access === undefined ? 'the kubelet' : 'the API server';
     if (code !== '' && isTlsCode(code)) {
       let hint = code === 'ERR_TLS_CERT_ALTNAME_INVALID' ? ALTNAME_HINT : TLS_HINT;
       if (access !== undefined) hint = accessTlsHint(access);
       return new KubeletError(
         'tls',
-        `TLS verification of the ${access === undefined ? 'kubelet' : 'API server'} at ${where} failed (${describe(error)})`,
+        `TLS verification of ${peer} at ${where} failed (${describe(error)})`,
         { hint, cause: error },
       );
     }
     if (responded) return this.#truncated(error);
     if (code === 'ETIMEDOUT') {
-      return new KubeletError('timeout', `connecting to the kubelet at ${where} timed out`, {
+      return new KubeletError('timeout', `connecting to ${peer} at ${where} timed out`, {
         cause: error,
       });
     }
     if (CONNECTION_CODES.has(code)) {
-      return new KubeletError('connection', `cannot reach the kubelet at ${where} (${code})`, {
+      return new KubeletError('connection', `cannot reach ${peer} at ${where} (${code})`, {
         cause: error,
       });
     }
     return new KubeletError(
       'connection',
-      `request to the kubelet at ${where} failed (${describe(error)})`,
+      `request to ${peer} at ${where} failed (${describe(error)})`,
       {
         cause: error,
       },

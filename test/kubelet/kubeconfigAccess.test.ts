@@ -442,6 +442,35 @@ test('insecure-skip-tls-verify is respected; without it an unknown CA is a tls e
   t.is(server.requests, 1);
 });
 
+test('tls-server-name is the name verified in the server certificate', async (t) => {
+  const server = await startKubeletStandIn({ pathPrefix: PREFIX, hostnames: ['apiserver.test'] });
+  standIns.push(server);
+  secrets.add(server.token);
+  server.setBody(FIXTURE);
+  const folder = await testDir();
+  const cluster = { server: server.url, 'certificate-authority-data': caData(server.caPem) };
+  const named = await clientFor(
+    t,
+    await writeKubeconfig(
+      folder,
+      'named',
+      single({ ...cluster, 'tls-server-name': 'apiserver.test' }, { token: server.token }),
+    ),
+  );
+  t.is((await named.client.fetchPods()).toString('utf8'), FIXTURE);
+  const wrong = await clientFor(
+    t,
+    await writeKubeconfig(
+      folder,
+      'wrong',
+      single({ ...cluster, 'tls-server-name': 'other.test' }, { token: server.token }),
+    ),
+  );
+  const error = await expectKubeletError(t, wrong.client.fetchPods(), 'tls');
+  t.regex(error.message, /other\.test/);
+  t.regex(error.hint ?? '', /tls-server-name/);
+});
+
 test('a certificate-authority file relative to the kubeconfig is re-read; a new CA rebuilds the connection', async (t) => {
   const server = await standIn();
   const other = await startKubeletStandIn();
