@@ -28,7 +28,10 @@ import {
   churnPodsListed,
   churnTimelineDocument,
 } from '../test/support/simulator/churnTimeline.js';
-import { createNodeSimulator, type NodeSimulator } from '../test/support/simulator/nodeSimulator.js';
+import {
+  createNodeSimulator,
+  type NodeSimulator,
+} from '../test/support/simulator/nodeSimulator.js';
 import { scriptedTimeline } from '../test/support/simulator/scriptedTimeline.js';
 import { type AgentRig, startAgentRig } from './lib/agentRig.js';
 import { type ArrivalLog, recordArrivals } from './lib/arrivals.js';
@@ -330,12 +333,16 @@ export function table(results: readonly SizeResult[]): string {
     `${f(r.median.latencyP50Ms, 0)}/${f(r.median.latencyP99Ms, 0)} (n=${r.latenciesMs.length})`,
     f(r.median.spansPerSecond, 0),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]?.length ?? 0)));
+  const widths = header.map((h, i) =>
+    Math.max(h.length, ...rows.map((row) => row[i]?.length ?? 0)),
+  );
   const line = (cells: readonly string[]) =>
     `| ${cells.map((c, i) => c.padStart(widths[i] ?? 0)).join(' | ')} |`;
-  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join(
-    '\n',
-  );
+  return [
+    line(header),
+    `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
+    ...rows.map(line),
+  ].join('\n');
 }
 
 function machine() {
@@ -376,14 +383,16 @@ async function main(): Promise<void> {
       machine: info,
       settings: { ...s, out: undefined, pollInterval: POLL_INTERVAL },
       definitions: {
-        agentCpuMsPerPoll: 'agent utime+stime (/proc/<pid>/stat) during churn / polls at the stand-in',
+        agentCpuMsPerPoll:
+          'agent utime+stime (/proc/<pid>/stat) during churn / polls at the stand-in',
         agentIdleCpuMsPerPoll: 'the same while the served body does not change',
         floorCpuMsPerFetch:
           'child process: HTTPS keep-alive fetch (gzip) + JSON.parse of the same body, process.cpuUsage()',
         ratio: 'agentCpuMsPerPoll / floorCpuMsPerFetch',
         idleCpuMsPerSecond: 'agent CPU per wall second while nothing changes',
         rssMiB: 'VmRSS of the agent after each idle window',
-        latency: 'simulator starts serving a terminated container → its span arrives at the receiver',
+        latency:
+          'simulator starts serving a terminated container → its span arrives at the receiver',
         spansPerSecond: `burst of ${s.burstPods} finished traced pods: spans / (last arrival - served)`,
       },
       results,
@@ -396,7 +405,9 @@ async function main(): Promise<void> {
 main().then(
   () => process.exit(0),
   (error: unknown) => {
-    process.stderr.write(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exit(1);
   },
 );

@@ -20,8 +20,8 @@ import { type AgentRig, startAgentRig } from './lib/agentRig.js';
 import { useColor } from './lib/colorPolicy.js';
 import { toOtlpJson } from './lib/otlpJson.js';
 import { sendSpans } from './lib/otlpSend.js';
-import { renderTraceHtml } from './lib/traceHtml.js';
 import { toolSpans } from './lib/toolSpans.js';
+import { renderTraceHtml } from './lib/traceHtml.js';
 import { renderWaterfall } from './lib/waterfall.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -68,7 +68,8 @@ function parseOptions() {
   const speed = Number(values.speed ?? DEFAULT_SPEED);
   if (!(speed > 0 && speed <= 1000)) fail(`--speed must be a number in (0, 1000]: ${values.speed}`);
   const offset = Number(values.offset ?? 0);
-  if (!Number.isInteger(offset) || offset < 0) fail(`--offset must be whole seconds: ${values.offset}`);
+  if (!Number.isInteger(offset) || offset < 0)
+    fail(`--offset must be whole seconds: ${values.offset}`);
   return {
     speed,
     offset,
@@ -159,11 +160,9 @@ async function main(): Promise<number> {
     const jsonPath = join(options.out, 'trace.otlp.json');
     const htmlPath = join(options.out, 'trace.html');
     writeFileSync(jsonPath, `${JSON.stringify(toOtlpJson(spans), null, 2)}\n`);
-    writeFileSync(
-      htmlPath,
-      renderTraceHtml(spans, `kubelet-span-exporter demo: ${timeline.name}`),
-    );
-    const shown = (p: string) => (relative(process.cwd(), p).startsWith('..') ? p : relative(process.cwd(), p));
+    writeFileSync(htmlPath, renderTraceHtml(spans, `kubelet-span-exporter demo: ${timeline.name}`));
+    const shown = (p: string) =>
+      relative(process.cwd(), p).startsWith('..') ? p : relative(process.cwd(), p);
     process.stdout.write(`\nwrote ${shown(jsonPath)} (OTLP/JSON) and ${shown(htmlPath)}\n`);
     if (agentSpans === 0) {
       stderr('demo: no span arrived from the agent');

@@ -21,7 +21,7 @@ usage() {
   exit 2
 }
 
-[ $# -ge 1 ] && [ $# -le 3 ] || usage
+if [ $# -lt 1 ] || [ $# -gt 3 ]; then usage; fi
 node=$1
 interval=${2:-5}
 duration=${3:-300}

@@ -51,7 +51,11 @@ async function main(): Promise<number> {
     process.stderr.write(`redactPodList: ${why}\n`);
     return 1;
   }
-  if (typeof input !== 'object' || input === null || !Array.isArray((input as { items?: unknown }).items)) {
+  if (
+    typeof input !== 'object' ||
+    input === null ||
+    !Array.isArray((input as { items?: unknown }).items)
+  ) {
     process.stderr.write('redactPodList: input is not a PodList (no items)\n');
     return 1;
   }

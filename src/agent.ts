@@ -12,7 +12,7 @@ import type { CriEnricher } from './cri/criEnricher.js';
 import { createOtlpRetryPolicy } from './export/otlpRetryPolicy.js';
 import type { ExportTarget } from './export/spanExportQueue.js';
 import { SpanExportQueue } from './export/spanExportQueue.js';
-import { KubeletClient, KubeletError } from './kubelet/kubeletClient.js';
+import { type KubeletAccess, KubeletClient, KubeletError } from './kubelet/kubeletClient.js';
 import { PollLoop, type PollOutcome } from './pollLoop.js';
 
 export interface AgentDeps {
@@ -26,6 +26,8 @@ export interface AgentDeps {
   readonly target: ExportTarget;
   /** Turns core spans into SDK spans for the target. */
   readonly convert: ConstructorParameters<typeof SpanExportQueue>[0]['convert'];
+  /** From a laptop: the API server's node proxy and the kubeconfig's credentials. */
+  readonly apiServerProxy?: { readonly baseUrl: string; readonly access: KubeletAccess };
   /** Replaces kubelet seconds with the runtime's nanoseconds (CRI_ENDPOINT). */
   readonly cri?: CriEnricher;
   /** Where the agent keeps its checkpoint; none: nothing survives a restart. */
@@ -66,14 +68,23 @@ export class Agent {
   constructor(config: Config, deps: AgentDeps) {
     this.#config = config;
     this.#deps = deps;
-    this.#client = new KubeletClient({
-      baseUrl: config.kubelet.url,
-      tokenFile: config.kubelet.tokenFile,
-      caFile: config.kubelet.caFile,
-      insecureTls: config.kubelet.insecureTls,
-      timeoutMs: config.kubelet.timeoutMs,
-      maxBodyBytes: config.kubelet.maxBodyBytes,
-    });
+    this.#client = new KubeletClient(
+      deps.apiServerProxy
+        ? {
+            baseUrl: deps.apiServerProxy.baseUrl,
+            access: deps.apiServerProxy.access,
+            timeoutMs: config.kubelet.timeoutMs,
+            maxBodyBytes: config.kubelet.maxBodyBytes,
+          }
+        : {
+            baseUrl: config.kubelet.url,
+            tokenFile: config.kubelet.tokenFile,
+            caFile: config.kubelet.caFile,
+            insecureTls: config.kubelet.insecureTls,
+            timeoutMs: config.kubelet.timeoutMs,
+            maxBodyBytes: config.kubelet.maxBodyBytes,
+          },
+    );
     this.#tracker = new PodTracker(
       {
         nodeName: config.nodeName,

@@ -29,6 +29,13 @@ export interface Config {
      * path prefix. Empty only when tracing is disabled and neither KUBELET_URL nor NODE_IP is set.
      */
     readonly url: string;
+    /**
+     * No KUBELET_URL or NODE_IP, but a kubeconfig: reach the kubelet through the API server's
+     * node proxy with the kubeconfig's credentials (a laptop, not a DaemonSet).
+     */
+    readonly viaKubeconfig: boolean;
+    /** KUBECONFIG as set (paths separated by `:`); undefined: `~/.kube/config`. */
+    readonly kubeconfig: string | undefined;
     /** Bearer-token file, re-read when it changes. */
     readonly tokenFile: string;
     /** CA bundle that verifies the kubelet's serving certificate. */
@@ -88,6 +95,12 @@ export interface Config {
   readonly cri: { readonly endpoint: string; readonly timeoutMs: number } | undefined;
   /** Bounds on what the tracker keeps. */
   readonly limits: { readonly maxTrackedPods: number; readonly maxSpansPerPod: number };
+}
+
+/** Facts about the machine that decide defaults, found by the caller (the module does no I/O). */
+export interface ConfigFacts {
+  /** A kubeconfig file exists (KUBECONFIG's files or `~/.kube/config`). */
+  readonly kubeconfigFound?: boolean;
 }
 
 /**
@@ -262,6 +275,13 @@ const VARIABLES = [
     default: `https://$NODE_IP:${KUBELET_PORT}`,
     description:
       'Base URL of the kubelet (`http` or `https`, a path prefix allowed). One of KUBELET_URL and NODE_IP must be set while tracing is enabled. An IPv6 NODE_IP is put in brackets.',
+  },
+  {
+    name: 'KUBECONFIG',
+    group: 'kubelet',
+    default: '~/.kube/config',
+    description:
+      'Only when neither KUBELET_URL nor NODE_IP is set (running from a laptop): the kubeconfig whose current context reaches the API server; the kubelet is then polled through `/api/v1/nodes/$NODE_NAME/proxy/pods`, which needs `get` on `nodes/proxy`.',
   },
   {
     name: 'KUBELET_TOKEN_FILE',
@@ -500,7 +520,10 @@ export function renderConfigTable(): string {
  * @param env the process environment (`process.env`), or any map of the same shape.
  * @returns the config with start-up warnings, or every error found (never only the first).
  */
-export function parseConfig(env: Readonly<Record<string, string | undefined>>): ConfigResult {
+export function parseConfig(
+  env: Readonly<Record<string, string | undefined>>,
+  facts: ConfigFacts = {},
+): ConfigResult {
   const r = new Reader(env);
 
   // agent
@@ -563,7 +586,8 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
   );
 
   // kubelet
-  const kubeletUrl = parseKubeletUrl(r, tracingEnabled);
+  const kubeconfigValue = r.get('KUBECONFIG');
+  const kubeletUrl = parseKubeletUrl(r, tracingEnabled, facts.kubeconfigFound ?? false);
   const tokenFile = r.get('KUBELET_TOKEN_FILE') ?? DEFAULT_TOKEN_FILE;
   const caFile = r.get('KUBELET_CA_FILE') ?? DEFAULT_CA_FILE;
   const insecureTls = r.boolean('KUBELET_INSECURE_TLS') ?? false;
@@ -673,6 +697,8 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
       nodeName,
       kubelet: {
         url: kubeletUrl,
+        viaKubeconfig: tracingEnabled && kubeletUrl === '' && (facts.kubeconfigFound ?? false),
+        kubeconfig: kubeconfigValue,
         tokenFile,
         caFile,
         insecureTls,
@@ -888,7 +914,7 @@ function parseHttpUrl(r: Reader, name: VariableName, value: string): URL | undef
   return url;
 }
 
-function parseKubeletUrl(r: Reader, tracingEnabled: boolean): string {
+function parseKubeletUrl(r: Reader, tracingEnabled: boolean, kubeconfigFound: boolean): string {
   const nodeIp = r.get('NODE_IP');
   const nodeIpValid = nodeIp !== undefined && isIpAddress(nodeIp);
   if (nodeIp !== undefined && !nodeIpValid) {
@@ -906,9 +932,9 @@ function parseKubeletUrl(r: Reader, tracingEnabled: boolean): string {
     return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`;
   }
   if (nodeIp === undefined) {
-    if (tracingEnabled) {
+    if (tracingEnabled && !kubeconfigFound) {
       r.errors.push(
-        'KUBELET_URL, NODE_IP: one of them must be set (NODE_IP from the downward API field status.hostIP)',
+        'KUBELET_URL, NODE_IP: one of them must be set (NODE_IP from the downward API field status.hostIP), or a kubeconfig must exist (KUBECONFIG or ~/.kube/config) to reach the kubelet through the API server',
       );
     }
     return '';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { homedir, hostname } from 'node:os';
 import { pino } from 'pino';
 import { Agent } from './agent.js';
 import { AgentMetrics } from './agentMetrics.js';
@@ -15,6 +15,8 @@ import { agentResource } from './export/agentResource.js';
 import { createOtlpExporter } from './export/createOtlpExporter.js';
 import { toReadableSpan } from './export/toReadableSpan.js';
 import { startHttpServer } from './httpServer.js';
+import { findKubeconfig, kubeconfigAccess } from './kubelet/kubeconfigAccess.js';
+import type { KubeletAccess } from './kubelet/kubeletClient.js';
 
 /** Hard limit between a termination signal and exit, whatever is still pending (ms). */
 const EXIT_DEADLINE_MS = 9_500;
@@ -34,7 +36,13 @@ function readVersion(): string {
 }
 
 async function main(): Promise<void> {
-  const parsed = parseConfig(process.env);
+  const home = process.env.HOME ?? homedir();
+  const kubeconfigFound =
+    findKubeconfig({
+      ...(process.env.KUBECONFIG ? { kubeconfig: process.env.KUBECONFIG } : {}),
+      home,
+    }) !== undefined;
+  const parsed = parseConfig(process.env, { kubeconfigFound });
   if (!parsed.ok) {
     for (const error of parsed.errors) process.stderr.write(`config error: ${error}\n`);
     process.stderr.write(
@@ -55,10 +63,28 @@ async function main(): Promise<void> {
 
   const metrics = new AgentMetrics({ version, nodeVersion: process.versions.node });
   let agent: Agent | undefined;
+  let apiServerProxy: { baseUrl: string; access: KubeletAccess } | undefined;
   if (config.tracingEnabled) {
     const scope = { name: 'kubelet-span-exporter', version };
     const resource = agentResource(config);
     const now = createClock();
+    if (config.kubelet.viaKubeconfig) {
+      const found = await kubeconfigAccess({
+        nodeName: config.nodeName,
+        ...(config.kubelet.kubeconfig ? { kubeconfig: config.kubelet.kubeconfig } : {}),
+        home,
+      });
+      if (!found.ok) {
+        process.stderr.write(`config error: KUBECONFIG: ${found.error}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      apiServerProxy = { baseUrl: found.baseUrl, access: found.access };
+      logger.info(
+        { context: found.context, server: found.server },
+        'no KUBELET_URL or NODE_IP: polling the kubelet through the API server node proxy (needs get on nodes/proxy)',
+      );
+    }
     const state = await openCheckpoint(config, logger, metrics, now());
     const cri = config.cri
       ? new CriEnricher({
@@ -73,6 +99,7 @@ async function main(): Promise<void> {
       now,
       ...state,
       ...(cri ? { cri } : {}),
+      ...(apiServerProxy ? { apiServerProxy } : {}),
       hash: (input) => createHash('sha256').update(input).digest('hex'),
       target: createOtlpExporter({
         url: config.otlp.endpoint,
@@ -109,7 +136,7 @@ async function main(): Promise<void> {
       tracing: config.tracingEnabled,
       ...(config.tracingEnabled
         ? {
-            kubelet: config.kubelet.url,
+            kubelet: apiServerProxy?.baseUrl ?? config.kubelet.url,
             collector: config.otlp.endpoint,
             selector: config.podSelector.text,
             namespaces: config.podNamespaces ?? 'all',

@@ -35,6 +35,8 @@ test('defaults with only NODE_NAME and NODE_IP', (t) => {
     nodeName: 'node-1',
     kubelet: {
       url: 'https://10.0.0.5:10250',
+      viaKubeconfig: false,
+      kubeconfig: undefined,
       tokenFile: '/var/run/secrets/kubernetes.io/serviceaccount/token',
       caFile: '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt',
       insecureTls: false,
@@ -155,10 +157,24 @@ test('KUBELET_URL with credentials is rejected without echoing them', (t) => {
   t.false(errors.join('\n').includes('hunter2'));
 });
 
-test('neither KUBELET_URL nor NODE_IP is an error naming both', (t) => {
+test('neither KUBELET_URL nor NODE_IP is an error naming both (and the kubeconfig way)', (t) => {
   const errors = errorsOf(t, { NODE_NAME: 'node-1' });
   t.is(errors.length, 1);
-  t.regex(errors[0] ?? '', /^KUBELET_URL, NODE_IP: /);
+  t.regex(errors[0] ?? '', /^KUBELET_URL, NODE_IP: .*KUBECONFIG/);
+});
+
+test('neither KUBELET_URL nor NODE_IP, but a kubeconfig exists: through the API server', (t) => {
+  const result = parseConfig(
+    { NODE_NAME: 'node-1', KUBECONFIG: '/home/me/.kube/lab' },
+    { kubeconfigFound: true },
+  );
+  if (!result.ok) return t.fail(result.errors.join('\n'));
+  t.true(result.config.kubelet.viaKubeconfig);
+  t.is(result.config.kubelet.kubeconfig, '/home/me/.kube/lab');
+  t.is(result.config.kubelet.url, '');
+  // NODE_IP wins over a kubeconfig
+  const inCluster = parseConfig(BASE, { kubeconfigFound: true });
+  t.false(inCluster.ok && inCluster.config.kubelet.viaKubeconfig);
 });
 
 test('with tracing disabled, neither KUBELET_URL nor NODE_IP is required', (t) => {

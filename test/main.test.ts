@@ -424,6 +424,7 @@ test('OTEL_SDK_DISABLED=true idles the same way', async (t) => {
 
 test('bad configuration: exit code 2 and one line per problem naming variable and value', async (t) => {
   const agent = startAgent({
+    HOME: mkdtempSync(join(tmpdir(), 'kse-home-')), // no ~/.kube/config to fall back on
     POLL_INTERVAL: 'fast',
     POD_SELECTOR: 'env in dev',
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
@@ -621,4 +622,67 @@ test('CRI_ENDPOINT: container and sandbox spans carry the runtime nanoseconds; f
   t.is(fallback.attributes['kse.start.source'], 'kubelet');
   t.is(await r.agent.stop(), 0);
   await cri.close();
+});
+
+test('from a laptop: no KUBELET_URL or NODE_IP, the kubeconfig reaches the kubelet through the API server', async (t) => {
+  const apiServer = await startKubeletStandIn({ pathPrefix: `/api/v1/nodes/${NODE}/proxy` });
+  const receiver = await startOtlpReceiver();
+  const dir = mkdtempSync(join(tmpdir(), 'kse-laptop-'));
+  const kubeconfig = join(dir, 'kubeconfig');
+  writeFileSync(
+    kubeconfig,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'current-context: lab',
+      'clusters:',
+      '- name: lab',
+      '  cluster:',
+      `    server: ${apiServer.url}`,
+      `    certificate-authority-data: ${Buffer.from(apiServer.caPem).toString('base64')}`,
+      'users:',
+      '- name: me',
+      '  user:',
+      `    token: ${apiServer.token}`,
+      'contexts:',
+      '- name: lab',
+      '  context: {cluster: lab, user: me}',
+      '',
+    ].join('\n'),
+  );
+  apiServer.setBody(podListBody([podAt(helper, sec(21))]));
+  const agent = startAgent({
+    NODE_NAME: NODE,
+    KUBECONFIG: kubeconfig,
+    HOME: dir,
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+    POLL_INTERVAL: '100ms',
+    HTTP_PORT: '0',
+    STATE_DIR: 'none',
+  });
+  try {
+    const line = await agent.waitForLog((l) => l.msg?.startsWith('no KUBELET_URL') ?? false);
+    t.like(line, { context: 'lab', server: apiServer.url });
+    await receiver.waitFor((s) => s.some((x) => x.name === 'pod container-kill-helper'));
+    t.false(JSON.stringify(agent.logs).includes(apiServer.token));
+    t.is(await agent.stop(), 0);
+  } finally {
+    await agent.stop('SIGKILL');
+    await apiServer.close();
+    await receiver.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('STATE_DIR that cannot be written: the agent says so and runs without a checkpoint', async (t) => {
+  const r = await rig();
+  writeFileSync(join(r.dir, 'a-file'), 'x');
+  r.agent = startAgent({ ...r.env, STATE_DIR: join(r.dir, 'a-file', 'state') });
+  const warning = await r.agent.waitForLog(
+    (l) => l.msg?.startsWith('running without a checkpoint') ?? false,
+  );
+  t.regex(String(warning.reason), /ENOTDIR/);
+  await serve(r, [podAt(helper, sec(21))]);
+  await r.receiver.waitFor((s) => s.some((x) => x.name === 'pod container-kill-helper'));
+  t.is(await r.agent.stop(), 0);
 });

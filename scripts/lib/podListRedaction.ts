@@ -49,7 +49,8 @@ const REFERENCE_FIELDS: Readonly<Record<string, readonly string[]>> = {
 
 type Json = Record<string, unknown>;
 
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Json =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The names kept: the standard ones plus `TRACE_CONTEXT_ENV` (comma-separated). */
 export function traceContextNames(traceContextEnv: string | undefined): Set<string> {

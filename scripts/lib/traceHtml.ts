@@ -4,8 +4,8 @@
  * a tooltip per span listing its attributes. No scripts, styles or fonts from anywhere else.
  */
 import type { ReceivedSpan, ReceivedValue } from '../../test/support/otlpReceiver.js';
-import { buildTraceTrees, type TraceTree } from './spanTree.js';
 import { formatDuration, serviceOf, spanNotes } from './spanLabels.js';
+import { buildTraceTrees, type TraceTree } from './spanTree.js';
 
 const ROW = 24;
 const LABEL_WIDTH = 430;

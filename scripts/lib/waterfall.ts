@@ -5,8 +5,8 @@
  * NO_COLOR is unset).
  */
 import type { ReceivedSpan } from '../../test/support/otlpReceiver.js';
-import { buildTraceTrees, type SpanNode, type TraceTree } from './spanTree.js';
 import { formatDuration, serviceOf, spanNotes } from './spanLabels.js';
+import { buildTraceTrees, type SpanNode, type TraceTree } from './spanTree.js';
 
 export interface WaterfallOptions {
   /** ANSI colours (errors red, tree and axis dim). @default false */
@@ -22,7 +22,7 @@ const DIM = '\u001b[2m';
 const RESET = '\u001b[0m';
 const SERVICE_WIDTH = 22;
 
-function fit(text: string, width: number): string {
+function fitWidth(text: string, width: number): string {
   const chars = [...text];
   if (chars.length <= width) return text + ' '.repeat(width - chars.length);
   return `${chars.slice(0, width - 1).join('')}…`;
@@ -54,16 +54,16 @@ function renderTree(tree: TraceTree, options: Required<WaterfallOptions>): strin
   const endLabel = `+${formatDuration(total)}`;
   const axis = `0s${' '.repeat(Math.max(1, barWidth - 2 - endLabel.length))}${endLabel}`;
   lines.push(
-    dim(`${' '.repeat(nameWidth)} ${fit('service', SERVICE_WIDTH)} |${axis}| duration  notes`),
+    dim(`${' '.repeat(nameWidth)} ${fitWidth('service', SERVICE_WIDTH)} |${axis}| duration  notes`),
   );
   const walk = (node: SpanNode, prefix: string, last: boolean, root: boolean): void => {
     const s = node.span;
     const branch = root ? '' : last ? '└─ ' : '├─ ';
-    const label = fit(`${prefix}${branch}${s.name}`, nameWidth);
+    const label = fitWidth(`${prefix}${branch}${s.name}`, nameWidth);
     const notes = spanNotes(s);
     if (node.orphan) notes.push(`parent ${s.parentSpanId} not received`);
     const row =
-      `${label} ${fit(serviceOf(s), SERVICE_WIDTH)} |${bar(s, tree.startNs, tree.endNs, barWidth)}| ` +
+      `${label} ${fitWidth(serviceOf(s), SERVICE_WIDTH)} |${bar(s, tree.startNs, tree.endNs, barWidth)}| ` +
       `${formatDuration(s.endNs - s.startNs).padStart(8)}  ${s.status.code === 2 ? '✗ ' : ''}${notes.join(', ')}`.trimEnd();
     lines.push(color && s.status.code === 2 ? `${RED}${row}${RESET}` : row);
     const childPrefix = root ? '' : `${prefix}${last ? '   ' : '│  '}`;

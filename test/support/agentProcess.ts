@@ -62,7 +62,7 @@ export function startAgent(env: Record<string, string>): AgentProcess {
     done = true;
   });
 
-  const waitForLog = (match: (line: LogLine) => boolean, timeoutMs = 10_000) =>
+  const waitForLog = (match: (line: LogLine) => boolean, timeoutMs = 20_000) =>
     new Promise<LogLine>((resolve, reject) => {
       const check = () => {
         const found = logs.find(match);

@@ -80,7 +80,7 @@ export interface OtlpReceiver {
   /**
    * Resolves once `predicate(spans)` holds (checked now and after every accepted request); rejects
    * after `timeoutMs` with a message listing the span names received so far.
-   * @param timeoutMs @default 5000
+   * @param timeoutMs @default 20000 (generous: a loaded CI machine runs many agents at once)
    */
   waitFor(
     predicate: (spans: readonly ReceivedSpan[]) => boolean,
@@ -351,7 +351,7 @@ export async function startOtlpReceiver(options: { port?: number } = {}): Promis
     setResponder(fn) {
       responder = fn;
     },
-    waitFor(predicate, timeoutMs = 5000) {
+    waitFor(predicate, timeoutMs = 20_000) {
       return new Promise<void>((resolve, reject) => {
         if (predicate(spans)) {
           resolve();

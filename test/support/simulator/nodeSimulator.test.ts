@@ -72,8 +72,10 @@ test('serves through the stand-in what the Litmus timeline says at each second',
   list = await getPods(kubelet);
   const helper = podNamed(list, 'container-kill-helper-hzv7c');
   t.is(helper?.status.phase, 'Succeeded');
-  const terminated = (helper?.status.containerStatuses[0]?.state as { terminated: RawObject })
-    .terminated;
+  const state = helper?.status.containerStatuses[0]?.state as
+    | { terminated?: RawObject }
+    | undefined;
+  const terminated = state?.terminated;
   t.like(terminated, { exitCode: 0, reason: 'Completed', startedAt: at(14), finishedAt: at(24) });
 
   // deleted by the experiment a second after it completed: gone from the list
@@ -122,9 +124,13 @@ test('the shipped Litmus timeline is shaped like a real container-kill run', (t)
       all.set(pod.metadata.name, pod);
     }
   }
-  const labels = (name: string) => (all.get(name)?.metadata as { labels: Record<string, string> }).labels;
-  const env = (name: string) =>
-    JSON.stringify((all.get(name)?.spec as { containers: { env?: unknown }[] }).containers[0]?.env);
+  const pod = (name: string) =>
+    all.get(name) as {
+      metadata: { labels: Record<string, string> };
+      spec: { containers: { env?: unknown }[] };
+    };
+  const labels = (name: string) => pod(name).metadata.labels;
+  const env = (name: string) => JSON.stringify(pod(name).spec.containers[0]?.env);
   t.is(all.size, 6);
   for (const name of all.keys()) t.truthy(labels(name).chaosUID, `${name} carries chaosUID`);
   t.false(env('podtato-head-chaos-runner').includes('TRACE'), 'runner: no context upstream');
@@ -185,13 +191,10 @@ test('play: every second in order at the given speed, exits recorded when first 
   t.is(sim.current, 26);
   t.true(bodies.every((b) => b.startsWith('{"kind":"PodList"') && b.endsWith(']}\n')));
   // the probe exited at 17 and was removed at 18, before play started: never served
-  t.deepEqual(
-    [...sim.servedExits.keys()].sort(),
-    [
-      'litmus/container-kill-helper-hzv7c/container-kill/0',
-      'podtato/podtato-head-entry-6c8f7d9b5-xk2lp/server/0',
-    ],
-  );
+  t.deepEqual([...sim.servedExits.keys()].sort(), [
+    'litmus/container-kill-helper-hzv7c/container-kill/0',
+    'podtato/podtato-head-entry-6c8f7d9b5-xk2lp/server/0',
+  ]);
   // play continues from the current second
   await sim.play(27);
   t.deepEqual(steps.slice(-1), [27]);
@@ -305,7 +308,9 @@ test('a timeline that cannot be played is refused with the field at fault', (t) 
   bad(
     {
       ...base,
-      pods: [{ ...base.pods?.[0], containers: [{ name: 'c', runs: [{ startedAt: 5, finishedAt: 4 }] }] }],
+      pods: [
+        { ...base.pods?.[0], containers: [{ name: 'c', runs: [{ startedAt: 5, finishedAt: 4 }] }] },
+      ],
     },
     /pods\[0\] \(a\)\/c run 0: finishes before it starts/,
   );
@@ -317,7 +322,10 @@ test('a timeline that cannot be played is refused with the field at fault', (t) 
     /whole seconds/,
   );
   bad({ ...base, pods: [{ ...base.pods?.[0], removedAt: 0 }] }, /removedAt/);
-  bad({ ...base, traceSpans: [{ name: 'x', service: 's', spanId: 'zz', start: 0, end: 1 }] }, /traceId/);
+  bad(
+    { ...base, traceSpans: [{ name: 'x', service: 's', spanId: 'zz', start: 0, end: 1 }] },
+    /traceId/,
+  );
   bad({ ...base, unrelatedPods: -1 }, /unrelatedPods/);
 });
 
@@ -326,14 +334,18 @@ test('churn timelines: helpers come and go, each with its own trace parent', (t)
     churnTimelineDocument({ node: 'n1', unrelatedPods: 3, durationSeconds: 20 }),
   );
   const names = (s: number) =>
-    timeline.itemsAt(s, 0).map((i) => (JSON.parse(i) as { metadata: { name: string } }).metadata.name);
+    timeline
+      .itemsAt(s, 0)
+      .map((i) => (JSON.parse(i) as { metadata: { name: string } }).metadata.name);
   t.is(names(0).length, 3 + 2 + 1);
   const helpersAt10 = names(10).filter((n) => n.startsWith('container-kill-helper-'));
   t.is(helpersAt10.length, 5, 'created every second, each listed for 5 s');
   t.true(timeline.exits.length >= 10);
   t.true(timeline.exits.some((e) => e.exitCode === 1));
   const parents = timeline.itemsAt(10, 0).flatMap((i) => {
-    const pod = JSON.parse(i) as { spec: { containers: { env?: { name: string; value?: string }[] }[] } };
+    const pod = JSON.parse(i) as {
+      spec: { containers: { env?: { name: string; value?: string }[] }[] };
+    };
     return (pod.spec.containers[0]?.env ?? [])
       .filter((e) => e.name === 'TRACE_PARENT')
       .map((e) => JSON.parse(e.value ?? '{}').traceparent as string);

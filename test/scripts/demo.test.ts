@@ -1,0 +1,87 @@
+/**
+ * `scripts/demo.ts` end to end: the real agent (dist/main.js; `npm test` builds it) against the
+ * simulator playing the busy-node timeline, output captured through a pipe (not a TTY).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import test from 'ava';
+import type { OtlpJsonDocument } from '../../scripts/lib/otlpJson.js';
+import { SECRET_MARKER } from '../support/podBuilder.js';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+
+function runDemo(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['scripts/demo.ts', ...args], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => {
+      stdout += c;
+    });
+    child.stderr.setEncoding('utf8').on('data', (c: string) => {
+      stderr += c;
+    });
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+test('demo: plays the busy node, prints a rooted waterfall, writes OTLP/JSON and HTML', async (t) => {
+  t.timeout(90_000);
+  const out = mkdtempSync(join(tmpdir(), 'kse-demo-'));
+  t.teardown(() => rmSync(out, { recursive: true, force: true }));
+  const { code, stdout, stderr } = await runDemo([
+    '--timeline',
+    'timelines/busy-node.yaml',
+    '--speed',
+    '8',
+    '--out',
+    out,
+  ]);
+  t.is(code, 0, stderr);
+  t.false(stdout.includes('\u001b'), 'no colour codes when stdout is not a terminal');
+  for (const text of [stdout, stderr]) t.false(text.includes(SECRET_MARKER));
+
+  const lines = stdout.split('\n');
+  const row = (name: string) => lines.find((l) => l.includes(` ${name} `) || l.startsWith(name));
+  t.truthy(row('chaos run podtato-head container-kill'), 'the tool root is there');
+  // the agent's helper pod span hangs under litmus-go's CreateContainerKillHelperPod
+  const create = lines.findIndex((l) => l.includes('CreateContainerKillHelperPod'));
+  t.true(create > 0);
+  t.regex(lines[create + 1] ?? '', /[├└]─ pod container-kill-helper .*kubelet-span-exporter/);
+  t.regex(stdout, /container server .*exit 137/);
+  t.regex(stdout, /container container-kill .*✗ exit 1 Error/);
+
+  const json = readFileSync(join(out, 'trace.otlp.json'), 'utf8');
+  t.false(json.includes(SECRET_MARKER));
+  const doc = JSON.parse(json) as OtlpJsonDocument;
+  const spans = doc.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans));
+  const ids = new Set(spans.map((s) => s.spanId));
+  t.true(spans.length > 20);
+  for (const s of spans) {
+    t.regex(s.traceId, /^[0-9a-f]{32}$/);
+    t.regex(s.startTimeUnixNano, /^\d+$/);
+    if (s.parentSpanId !== undefined) t.true(ids.has(s.parentSpanId), `${s.name} has its parent`);
+  }
+  const services = doc.resourceSpans.map(
+    (r) => r.resource.attributes.find((a) => a.key === 'service.name')?.value,
+  );
+  t.true(services.some((v) => JSON.stringify(v) === '{"stringValue":"kubelet-span-exporter"}'));
+  const html = readFileSync(join(out, 'trace.html'), 'utf8');
+  t.true(html.includes('<svg'));
+  t.false(html.includes(SECRET_MARKER));
+});
+
+test('demo: bad arguments exit 2 with the usage', async (t) => {
+  const result = await runDemo(['--speed', '0']);
+  t.is(result.code, 2);
+  t.regex(result.stderr, /--speed/);
+  t.regex(result.stderr, /usage:/);
+  const missing = await runDemo(['--timeline', 'timelines/no-such-file.yaml']);
+  t.is(missing.code, 2);
+});
