@@ -7,10 +7,10 @@ import type { ReceivedSpan, ReceivedValue } from '../../test/support/otlpReceive
 import { formatDuration, serviceOf, spanNotes } from './spanLabels.js';
 import { buildTraceTrees, type TraceTree } from './spanTree.js';
 
-const ROW = 24;
-const LABEL_WIDTH = 430;
-const CHART_WIDTH = 760;
-const NOTES_WIDTH = 180;
+const ROW = 20;
+const LABEL_WIDTH = 380;
+const CHART_WIDTH = 680;
+const NOTES_WIDTH = 250;
 const WIDTH = LABEL_WIDTH + CHART_WIDTH + NOTES_WIDTH;
 const TOP = 34;
 const PALETTE = ['#4e79a7', '#59a14f', '#b07aa1', '#f28e2b', '#76b7b2', '#edc948', '#9c755f'];
@@ -75,9 +75,9 @@ function traceSvg(tree: TraceTree, colors: Map<string, string>): string {
     }
     parts.push(
       `<g><title>${escapeXml(tooltip)}</title>`,
-      `<text x="${8 + node.depth * 16}" y="${y + 16}" class="${error ? 'label err' : 'label'}">${escapeXml(s.name)}</text>`,
-      `<rect x="${x1.toFixed(1)}" y="${y + 5}" width="${w.toFixed(1)}" height="${ROW - 10}" rx="2" fill="${fill}"/>`,
-      `<text x="${LABEL_WIDTH + CHART_WIDTH + 8}" y="${y + 16}" class="${error ? 'notes err' : 'notes'}">${escapeXml(
+      `<text x="${8 + node.depth * 16}" y="${y + 14}" class="${error ? 'label err' : 'label'}">${escapeXml(s.name)}</text>`,
+      `<rect x="${x1.toFixed(1)}" y="${y + 4}" width="${w.toFixed(1)}" height="${ROW - 8}" rx="2" fill="${fill}"/>`,
+      `<text x="${LABEL_WIDTH + CHART_WIDTH + 8}" y="${y + 14}" class="${error ? 'notes err' : 'notes'}">${escapeXml(
         [formatDuration(s.endNs - s.startNs), ...spanNotes(s)].join(' · '),
       )}</text></g>`,
     );
