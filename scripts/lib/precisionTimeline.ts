@@ -257,24 +257,17 @@ export function generateTimeline(options: TimelineOptions): Timeline {
   };
 
   const pods: TruthPod[] = [];
+  const experimentPendingMs = between(800, 1500);
+  const experimentDeleteMs = 300;
+  const experimentRunMs = durationMs - 200 - experimentPendingMs - experimentDeleteMs - 500;
   const experiment: PodShape = {
     kind: 'experiment',
     restartPolicy: 'Never',
-    pendingMs: between(800, 1500),
-    runs: [{ offsetMs: 0, durationMs: 0, exitCode: 0, reason: 'Completed' }],
-    deleteAfterMs: 300,
+    pendingMs: experimentPendingMs,
+    runs: [{ offsetMs: 0, durationMs: experimentRunMs, exitCode: 0, reason: 'Completed' }],
+    deleteAfterMs: experimentDeleteMs,
   };
-  const experimentRunMs = durationMs - 200 - experiment.pendingMs - 300 - 500;
-  pods.push(
-    build(
-      {
-        ...experiment,
-        runs: [{ offsetMs: 0, durationMs: experimentRunMs, exitCode: 0, reason: 'Completed' }],
-      },
-      200,
-      0,
-    ),
-  );
+  pods.push(build(experiment, 200, 0));
   shapes.forEach((shape, i) => {
     const latestCreation = Math.max(500, durationMs - 500 - lifetimeMs(shape));
     pods.push(build(shape, between(500, latestCreation), i + 1));
