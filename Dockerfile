@@ -29,6 +29,7 @@ COPY package.json package-lock.json ./
 RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY proto ./proto
 RUN npm run build
 
 # ---------------------------------------------------------------------------------------
@@ -71,7 +72,7 @@ COPY --from=deps --chown=0:0 /app/package.json ./package.json
 COPY --from=deps --chown=0:0 /app/node_modules ./node_modules
 COPY --from=build --chown=0:0 /src/dist ./dist
 # The CRI client loads its .proto at run time (CRI_ENDPOINT, opt-in).
-COPY --chown=0:0 proto ./proto
+COPY --from=build --chown=0:0 /src/proto ./proto
 
 # Numeric so that Kubernetes can check runAsNonRoot without resolving a user name.
 USER 65532:65532

@@ -61,7 +61,8 @@ say "production install in $work_dir/app (npm ci --omit=dev --ignore-scripts)"
 mkdir -p "$work_dir/app" "$work_dir/home" "$work_dir/state"
 cp "$project_dir/package.json" "$project_dir/package-lock.json" "$work_dir/app/"
 cp -R "$project_dir/dist" "$work_dir/app/dist"
-cp -R "$project_dir/proto" "$work_dir/app/proto"
+# The CRI client loads its .proto at run time, as the image copies it next to dist/.
+if [[ -d "$project_dir/proto" ]]; then cp -R "$project_dir/proto" "$work_dir/app/proto"; fi
 (cd "$work_dir/app" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error) ||
   fail "npm ci --omit=dev failed"
 

@@ -193,7 +193,10 @@ export interface CaptureCell {
 
 /** Outcomes of the `deletion` group's runs per deletion delay (ms). */
 export function captureByDelay(runs: readonly RunMatch[]): Map<number, CaptureCell> {
-  const cells = new Map<number, { total: number; captured: number; estimatedEnd: number; noSpan: number }>();
+  const cells = new Map<
+    number,
+    { total: number; captured: number; estimatedEnd: number; noSpan: number }
+  >();
   for (const match of runs) {
     const delay = match.pod.deleteAfterMs;
     if (match.pod.group !== 'deletion' || delay === undefined) continue;
@@ -274,7 +277,11 @@ export function captureTable(
   delaysMs: readonly number[],
 ): string {
   return table(
-    ['cell', ...delaysMs.map((d) => `deleted ${d / 1000} s after exit`), 'missed: estimated end / no span'],
+    [
+      'cell',
+      ...delaysMs.map((d) => `deleted ${d / 1000} s after exit`),
+      'missed: estimated end / no span',
+    ],
     rows.map(({ label, cells }) => {
       let estimated = 0;
       let none = 0;

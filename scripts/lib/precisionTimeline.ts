@@ -258,7 +258,7 @@ export function generateTimeline(options: TimelineOptions): Timeline {
 
   const pods: TruthPod[] = [];
   const experimentPendingMs = between(800, 1500);
-  const experimentDeleteMs = 300;
+  const experimentDeleteMs = between(2500, 5000);
   const experimentRunMs = durationMs - 200 - experimentPendingMs - experimentDeleteMs - 500;
   const experiment: PodShape = {
     kind: 'experiment',
@@ -385,7 +385,11 @@ export class KubeletView {
 // ---------------------------------------------------------------- the runtime's view
 
 /** The run as the container runtime reports it at `tNs`; undefined before it was created. */
-export function criContainerAt(pod: TruthPod, run: TruthRun, tNs: bigint): FakeContainer | undefined {
+export function criContainerAt(
+  pod: TruthPod,
+  run: TruthRun,
+  tNs: bigint,
+): FakeContainer | undefined {
   if (tNs < run.createdNs) return undefined;
   const base = { id: run.containerId, name: pod.container, attempt: run.index };
   if (tNs < run.startNs) return { ...base, state: 'created', createdAtNs: run.createdNs };
@@ -425,6 +429,14 @@ export function timelineActions(timeline: Timeline): TimelineAction[] {
     }
   }
   return actions.sort((a, b) =>
-    a.atNs !== b.atNs ? (a.atNs < b.atNs ? -1 : 1) : a.kind === b.kind ? 0 : a.kind === 'cri' ? -1 : 1,
+    a.atNs !== b.atNs
+      ? a.atNs < b.atNs
+        ? -1
+        : 1
+      : a.kind === b.kind
+        ? 0
+        : a.kind === 'cri'
+          ? -1
+          : 1,
   );
 }
