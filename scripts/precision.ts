@@ -31,6 +31,7 @@ import {
   captureByDelay,
   captureTable,
   type EdgeSummary,
+  formatJson,
   formatMs,
   type MatchResult,
   matchRuns,
@@ -157,6 +158,8 @@ interface CellResult {
   readonly match: MatchResult;
   readonly start: EdgeSummary;
   readonly end: EdgeSummary;
+  /** Ends of the deletion group's runs that got a span. */
+  readonly deletionEnd: EdgeSummary;
   readonly capture: Map<number, CaptureCell>;
   readonly exitCode: number | string;
   readonly criCalls: number;
@@ -164,9 +167,9 @@ interface CellResult {
 
 function analyse(cell: Cell, timeline: Timeline, exitCode: number | string): CellResult {
   const match = matchRuns(timeline.pods, cell.rig.receiver.spans);
-  const precision = match.runs.filter((r) => r.pod.group === 'precision');
-  const samples = (edge: 'start' | 'end') =>
-    precision.flatMap((r) => {
+  const samples = (edge: 'start' | 'end', group = 'precision') =>
+    match.runs.flatMap((r) => {
+      if (r.pod.group !== group) return [];
       const s = r[edge];
       return s ? [s] : [];
     });
@@ -175,6 +178,7 @@ function analyse(cell: Cell, timeline: Timeline, exitCode: number | string): Cel
     match,
     start: summarizeEdge(samples('start')),
     end: summarizeEdge(samples('end')),
+    deletionEnd: summarizeEdge(samples('end', 'deletion')),
     capture: captureByDelay(match.runs),
     exitCode,
     criCalls: cell.cri?.calls.length ?? 0,
@@ -189,6 +193,7 @@ const ordered = (results: readonly CellResult[], order: readonly string[]) =>
 function tables(results: readonly CellResult[]): {
   precision: string;
   capture: string;
+  deletionEnds: string;
   coverage: string;
 } {
   const rows: PrecisionRow[] = ordered(results, ORDER_PRECISION).flatMap((r) => [
@@ -208,7 +213,14 @@ function tables(results: readonly CellResult[]): {
       return `| ${r.spec.label} | ${withSpan}/${runs.length} | ${r.match.unmatchedSpans} | ${r.match.duplicateSpans} | ${r.criCalls} | ${r.exitCode} |`;
     }),
   ].join('\n');
-  return { precision: precisionTable(rows), capture, coverage };
+  const deletionEnds = precisionTable(
+    ordered(results, ORDER_CAPTURE).map((r) => ({
+      label: r.spec.label,
+      edge: 'end' as const,
+      summary: r.deletionEnd,
+    })),
+  );
+  return { precision: precisionTable(rows), capture, deletionEnds, coverage };
 }
 
 interface RunInfo {
@@ -247,27 +259,29 @@ function renderDoc(info: RunInfo, results: readonly CellResult[]): string {
         "  and can miss the truth when the kubelet's status lagged behind the exit.";
   return `# Precision of span times
 
-Measured by \`scripts/precision.ts\` (\`npm run build && npx tsx scripts/precision.ts\`; \`--quick\`
-for a small run that writes nothing). This run: ${info.startedAt}, seed ${info.settings.seed},
-a ${info.settings.durationS} s timeline, ${info.wallS.toFixed(0)} s wall time, Node ${process.version},
+Measured by \`scripts/precision.ts\` (\`npm run build && npx tsx scripts/precision.ts\`;
+\`--quick\` for a small run that writes nothing). This run: ${info.startedAt}, seed
+${info.settings.seed} (it fixes every offset; the anchor, hence each time's sub-second part, is the
+moment of the run), a ${info.settings.durationS} s timeline, ${info.wallS.toFixed(0)} s wall time, Node ${process.version},
 ${availableParallelism()} CPUs. Raw numbers: \`bench/precision.json\`.
 
 ## Method
 
-- **Ground truth.** A seeded timeline of ${counts.pods} pods (${counts.runs} container runs), anchored
-  to the real wall clock (truth = now + offset, in nanoseconds, at random sub-second offsets):
+- **Ground truth.** A seeded timeline of ${counts.pods} pods (${counts.runs} container runs),
+  anchored to the real wall clock (truth = now + offset, in nanoseconds, at random sub-second offsets):
   one experiment pod running through the whole timeline (it keeps a traced pod live, as a Litmus
   experiment does), chaos helpers running 300–900 ms, runs of 2–8 s (some exit 1), OOM kills
   (exit 137; two in three restarted once under \`OnFailure\`), all deleted 2.5–5 s after their
-  last exit (group *precision*, ${precisionRuns} runs); plus ${info.settings.racePodsPerDelay} helpers each deleted
-  exactly 0.5, 1 and 2 s after exiting (group *deletion*). Pods overlap (several live at once).
+  last exit (group *precision*, ${precisionRuns} runs); plus ${info.settings.racePodsPerDelay} helpers
+  each deleted exactly 0.5, 1 and 2 s after exiting (group *deletion*). Pods overlap (several live at once).
 - **What the agent sees.** A kubelet stand-in per cell serves what a kubelet would: every time
   truncated to the whole second, and each change (pod listed, container started, exited)
-  visible only ${LAG_MS[0]}–${LAG_MS[1]} ms (seeded, per change) after it happened; a deleted pod leaves the list
-  at its deletion. A fake CRI runtime (cells with CRI) holds the exact nanoseconds: a container
+  visible only ${LAG_MS[0]}–${LAG_MS[1]} ms (seeded, per change) after it happened; a deleted pod
+  leaves the list at its deletion. A fake CRI runtime (cells with CRI) holds the exact nanoseconds: a container
   exists from its creation, runs from its start, has exited from its exit, and is kept for the
   whole run (a real runtime keeps exited containers until garbage collection, about a minute).
-  Changes were applied ${formatMs(percentile(late, 50))} ms late at the median, ${formatMs(percentile(late, 99))} ms at p99 (timer slack, on top of the lag).
+  The player applied changes ${formatMs(percentile(late, 50))} ms late at the median,
+  ${formatMs(percentile(late, 99))} ms at p99 (timer slack, on top of the lag).
 - **Cells.** The same timeline plays to four agents at once (\`node dist/main.js\`, each with its
   own stand-in, OTLP/gRPC receiver and runtime, \`STATE_DIR=none\`, \`HTTP_PORT=0\`,
   \`IDLE_POLL_INTERVAL\` = \`POLL_INTERVAL\`), so every cell saw identical truth and lag.
@@ -306,6 +320,16 @@ ${t.capture}
   noticed (*estimated end*), or no span at all if no poll saw its container running (*no span*).
 - With CRI, a run the agent saw running gets its real \`finished_at\` from the runtime even after
   the pod vanished; what remains missing are pods no poll saw with a started container.
+
+|span end − truth| of the runs in this group that got a span (estimated ends have source
+\`poll\`):
+
+${t.deletionEnds}
+
+- An estimated end is the poll that first missed the pod: late by the deletion delay plus up to
+  a poll interval. Its stated interval (from the last poll that listed the pod) holds the truth
+  only if the exit happened after that poll; with the kubelet's lag the exit is often earlier,
+  so unlike reported edges, \`poll\` edges are not guaranteed to contain the truth.
 `;
 }
 
@@ -336,7 +360,7 @@ function toJson(info: RunInfo, results: readonly CellResult[]): unknown {
       criCalls: r.criCalls,
       unmatchedSpans: r.match.unmatchedSpans,
       duplicateSpans: r.match.duplicateSpans,
-      precision: { start: r.start, end: r.end },
+      precision: { start: r.start, end: r.end, deletionGroupEnd: r.deletionEnd },
       capture: Object.fromEntries([...r.capture].map(([d, c]) => [`${d}ms`, c])),
       // [group, kind, restart index, deleteAfterMs, start error ms, start source, start
       //  uncertainty ms, end error ms, end source, end uncertainty ms, end estimated]
@@ -395,13 +419,14 @@ async function main(): Promise<void> {
     const t = tables(results);
     process.stdout.write(
       `\n## |span time − truth| (group precision)\n\n${t.precision}\n\n${t.coverage}\n\n` +
-        `## Deleted soon after exiting: end still captured\n\n${t.capture}\n\n`,
+        `## Deleted soon after exiting: end still captured\n\n${t.capture}\n\n` +
+        `Ends of those runs' spans:\n\n${t.deletionEnds}\n\n`,
     );
     if (s.write) {
       const jsonPath = join(ROOT, 'bench', 'precision.json');
       const docPath = join(ROOT, 'docs', 'precision.md');
       mkdirSync(dirname(jsonPath), { recursive: true });
-      writeFileSync(jsonPath, `${JSON.stringify(toJson(info, results), null, 2)}\n`);
+      writeFileSync(jsonPath, formatJson(toJson(info, results)));
       writeFileSync(docPath, renderDoc(info, results));
       process.stdout.write(`wrote ${docPath} and ${jsonPath}\n`);
     }

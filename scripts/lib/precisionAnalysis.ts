@@ -296,3 +296,36 @@ export function captureTable(
     }),
   );
 }
+
+// ---------------------------------------------------------------- JSON
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/**
+ * JSON with two-space indentation where arrays of scalars sit on one line when they fit in
+ * `width` columns (as Biome formats JSON), so the results file passes `biome check`.
+ */
+export function formatJson(value: unknown, width = 100): string {
+  const plain = JSON.parse(JSON.stringify(value)) as Json;
+  const render = (v: Json, indent: string, prefix: number): string => {
+    if (v === null || typeof v !== 'object') return JSON.stringify(v);
+    const inner = `${indent}  `;
+    if (Array.isArray(v)) {
+      if (v.length === 0) return '[]';
+      if (v.every((x) => x === null || typeof x !== 'object')) {
+        const line = `[${v.map((x) => JSON.stringify(x)).join(', ')}]`;
+        if (prefix + line.length + 1 <= width) return line;
+      }
+      const items = v.map((x) => `${inner}${render(x, inner, inner.length)}`);
+      return `[\n${items.join(',\n')}\n${indent}]`;
+    }
+    const entries = Object.entries(v);
+    if (entries.length === 0) return '{}';
+    const items = entries.map(([k, x]) => {
+      const key = `${JSON.stringify(k)}: `;
+      return `${inner}${key}${render(x, inner, inner.length + key.length)}`;
+    });
+    return `{\n${items.join(',\n')}\n${indent}}`;
+  };
+  return `${render(plain, '', 0)}\n`;
+}
