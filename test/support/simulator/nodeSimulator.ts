@@ -25,6 +25,8 @@ export interface NodeSimulatorOptions {
   readonly offsetSeconds?: number;
   /** Move served times next to the wall clock (see above). @default false */
   readonly rebase?: boolean;
+  /** An explicit shift (whole seconds), for callers that plan their own schedule; wins over `rebase`. */
+  readonly shiftSeconds?: number;
   /** Called after each second is served. */
   readonly onStep?: (t: number) => void;
   /** Wall clock, ms since the epoch. @default Date.now */
@@ -46,9 +48,10 @@ export interface NodeSimulator {
   seek(t: number): void;
   /**
    * Serves every second from `offsetSeconds` (or the one after the current) up to `until`
-   * (default the timeline's end) at `speed`; resolves when the last one is served or on `stop`.
+   * (default the timeline's end) at `speed` (default the simulator's); resolves when the last
+   * one is served or on `stop`.
    */
-  play(until?: number): Promise<void>;
+  play(until?: number, speed?: number): Promise<void>;
   /** Stops a play in progress (its promise resolves). */
   stop(): void;
   /** Wall time (ms) when each scripted exit was first served, by {@link ScriptedExit.key}. */
@@ -70,11 +73,16 @@ export function createNodeSimulator(options: NodeSimulatorOptions): NodeSimulato
   }
   const now = options.now ?? Date.now;
   const remaining = timeline.endSeconds - offset;
-  const shiftSeconds = options.rebase
-    ? Math.floor(now() / 1000) +
-      Math.ceil(remaining / speed) -
-      (timeline.startEpochSeconds + timeline.endSeconds)
-    : 0;
+  if (options.shiftSeconds !== undefined && !Number.isInteger(options.shiftSeconds)) {
+    throw new RangeError(`shiftSeconds must be whole seconds: ${options.shiftSeconds}`);
+  }
+  const shiftSeconds =
+    options.shiftSeconds ??
+    (options.rebase
+      ? Math.floor(now() / 1000) +
+        Math.ceil(remaining / speed) -
+        (timeline.startEpochSeconds + timeline.endSeconds)
+      : 0);
 
   let current: number | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -120,7 +128,10 @@ export function createNodeSimulator(options: NodeSimulatorOptions): NodeSimulato
       stop();
       serve(t);
     },
-    play(until = timeline.endSeconds) {
+    play(until = timeline.endSeconds, playSpeed = speed) {
+      if (!(playSpeed > 0 && Number.isFinite(playSpeed))) {
+        throw new RangeError(`speed must be > 0: ${playSpeed}`);
+      }
       stop();
       const first = current === undefined ? offset : current + 1;
       const last = Math.min(until, timeline.endSeconds);
@@ -137,7 +148,7 @@ export function createNodeSimulator(options: NodeSimulatorOptions): NodeSimulato
             stop();
             return;
           }
-          const due = wallStart + ((t + 1 - first) * 1000) / speed;
+          const due = wallStart + ((t + 1 - first) * 1000) / playSpeed;
           timer = setTimeout(() => step(t + 1), Math.max(0, due - now()));
         };
         step(first);
