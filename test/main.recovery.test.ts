@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
-import { type AgentProcess, startAgent } from './support/agentProcess.js';
+import { createRig, polled, type Rig } from './support/agentRig.js';
 import { type KubeletStandIn, startKubeletStandIn } from './support/kubeletStandIn.js';
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from './support/otlpReceiver.js';
 import { type PodScript, podAt, podListBody, type RawObject } from './support/podBuilder.js';
@@ -90,59 +90,20 @@ function podsAt(t: number): RawObject[] {
     .map((s) => podAt(s.pod, sec(t)));
 }
 
-interface Rig {
-  kubelet: KubeletStandIn;
-  receiver: OtlpReceiver;
-  dir: string;
-  env: Record<string, string>;
-  agent?: AgentProcess;
-}
 const rigs: Rig[] = [];
+/** The agent a test started (fails loudly when there is none). */
+const agentOf = (r: Rig) => {
+  if (!r.agent) throw new Error('start the agent first');
+  return r.agent;
+};
 test.after.always(async () => {
-  for (const r of rigs) {
-    await r.agent?.stop('SIGKILL');
-    await r.kubelet.close();
-    await r.receiver.close();
-    rmSync(r.dir, { recursive: true, force: true });
-  }
+  for (const r of rigs) await r.close();
 });
 
 async function rig(extra: Record<string, string> = {}): Promise<Rig> {
-  const kubelet = await startKubeletStandIn();
-  const receiver = await startOtlpReceiver();
-  const dir = mkdtempSync(join(tmpdir(), 'kse-recovery-'));
-  writeFileSync(join(dir, 'ca.crt'), kubelet.caPem);
-  writeFileSync(join(dir, 'token'), kubelet.token);
-  kubelet.setBody(podListBody([]));
-  const r: Rig = {
-    kubelet,
-    receiver,
-    dir,
-    env: {
-      NODE_NAME: NODE,
-      KUBELET_URL: kubelet.url,
-      KUBELET_CA_FILE: join(dir, 'ca.crt'),
-      KUBELET_TOKEN_FILE: join(dir, 'token'),
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-      POLL_INTERVAL: '100ms',
-      OTEL_BSP_SCHEDULE_DELAY: '20',
-      HTTP_PORT: '0',
-      STATE_DIR: join(dir, 'state'),
-      LOG_LEVEL: 'info',
-      ...extra,
-    },
-  };
+  const r = await createRig({ nodeName: NODE, env: { OTEL_BSP_SCHEDULE_DELAY: '20', ...extra } });
   rigs.push(r);
   return r;
-}
-
-async function polled(r: Rig, polls: number): Promise<void> {
-  const target = r.kubelet.requests + polls;
-  const deadline = Date.now() + 15_000;
-  while (r.kubelet.requests < target) {
-    if (Date.now() > deadline) throw new Error('the agent stopped polling');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 /** A seeded PRNG (mulberry32): the same seed, the same kill points. */
@@ -160,19 +121,19 @@ function prng(seed: number): () => number {
 /** Plays the experiment; `kill(step)` says whether to SIGKILL-and-restart during that step. */
 async function play(r: Rig, kill: (step: number) => number | undefined): Promise<number> {
   let kills = 0;
-  r.agent = startAgent(r.env);
+  r.start();
   for (const [step, t] of STEPS.entries()) {
     r.kubelet.setBody(podListBody(podsAt(t)));
     const delay = kill(step);
     if (delay !== undefined) {
       await new Promise((resolve) => setTimeout(resolve, delay));
-      await r.agent.stop('SIGKILL');
+      await agentOf(r).stop('SIGKILL');
       kills++;
-      r.agent = startAgent(r.env);
+      r.start();
     }
-    await polled(r, 2);
+    await polled(r.kubelet, 2);
   }
-  await polled(r, 3); // the last pods leave the list: missing from two polls
+  await polled(r.kubelet, 3); // the last pods leave the list: missing from two polls
   return kills;
 }
 
@@ -278,19 +239,19 @@ test('kubelet failures between good polls change nothing in the spans', async (t
     { raw: '{"kind":"PodList","apiVersion":"v1","metadata":{},"items":[]}' },
   ];
   const kinds = new Set<string>();
-  r.agent = startAgent(r.env);
+  r.start();
   for (const [step, time] of STEPS.entries()) {
     r.kubelet.setBody(podListBody(podsAt(time)));
-    await polled(r, 2);
+    await polled(r.kubelet, 2);
     const fault = faults[step % faults.length];
     if (fault && step < faults.length * 2) {
       r.kubelet.injectFault(fault);
-      await polled(r, 2);
+      await polled(r.kubelet, 2);
     }
   }
-  await polled(r, 3);
+  await polled(r.kubelet, 3);
   await r.receiver.waitFor((s) => s.filter((x) => x.name.startsWith('pod ')).length === 6, 20_000);
-  for (const line of r.agent.logs) if (typeof line.kind === 'string') kinds.add(line.kind);
+  for (const line of agentOf(r).logs) if (typeof line.kind === 'string') kinds.add(line.kind);
   t.deepEqual(r.receiver.spans.map(essence).sort(), expected);
   t.deepEqual(
     [...kinds].sort(),
@@ -319,7 +280,7 @@ test('kubelet failures between good polls change nothing in the spans', async (t
     t.true(kinds.has(kind), `a ${kind} failure was logged`);
   }
   t.log(`kubelet failures seen: ${[...kinds].sort().join(', ')}`);
-  await r.agent.stop();
+  await agentOf(r).stop();
 });
 
 test('collector down for longer than several retry periods, then back: every span once', async (t) => {
@@ -327,13 +288,13 @@ test('collector down for longer than several retry periods, then back: every spa
   const r = await rig({ EXPORT_RETRY_MAX_BACKOFF: '400ms' });
   const port = r.receiver.port;
   await r.receiver.close();
-  r.agent = startAgent(r.env);
+  r.start();
   for (const time of STEPS) {
     r.kubelet.setBody(podListBody(podsAt(time)));
-    await polled(r, 2);
+    await polled(r.kubelet, 2);
   }
-  await polled(r, 3);
-  await r.agent.waitForLog((l) => l.msg === 'span export failed; retrying');
+  await polled(r.kubelet, 3);
+  await agentOf(r).waitForLog((l) => l.msg === 'span export failed; retrying');
   const receiver = await startOtlpReceiver({ port });
   r.receiver = receiver;
   await receiver.waitFor((s) => [...expected].every((id) => ids(s).includes(id)), 30_000);
@@ -342,5 +303,5 @@ test('collector down for longer than several retry periods, then back: every spa
   t.log(
     `${expected.size} spans expected, ${receiver.spans.length} delivered after the outage, 0 duplicates`,
   );
-  await r.agent.stop();
+  await agentOf(r).stop();
 });

@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
-import { type AgentProcess, startAgent } from './support/agentProcess.js';
+import { startAgent } from './support/agentProcess.js';
+import { createRig, polled, type Rig } from './support/agentRig.js';
 import { startFakeCriServer } from './support/fakeCriServer.js';
 import { type KubeletStandIn, startKubeletStandIn } from './support/kubeletStandIn.js';
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from './support/otlpReceiver.js';
@@ -31,59 +32,28 @@ const T0 = new Date(Math.floor(Date.now() / 1000) * 1000 - 120_000).toISOString(
 const sec = (s: number) => new Date(Date.parse(T0) + s * 1000).toISOString().replace('.000Z', 'Z');
 const ns = (s: number) => BigInt(Date.parse(T0) / 1000 + s) * 1_000_000_000n;
 
-interface Rig {
-  kubelet: KubeletStandIn;
-  receiver: OtlpReceiver;
-  agent?: AgentProcess;
-  dir: string;
-  env: Record<string, string>;
-}
-
 const rigs: Rig[] = [];
+/** The agent a test started (fails loudly when there is none). */
+const agentOf = (r: Rig) => {
+  if (!r.agent) throw new Error('start the agent first');
+  return r.agent;
+};
 
+/** A kubelet stand-in and a receiver for one test; the agent is started by the test. */
 async function rig(extraEnv: Record<string, string> = {}): Promise<Rig> {
-  const kubelet = await startKubeletStandIn();
-  const receiver = await startOtlpReceiver();
-  const dir = mkdtempSync(join(tmpdir(), 'kse-e2e-'));
-  writeFileSync(join(dir, 'ca.crt'), kubelet.caPem);
-  writeFileSync(join(dir, 'token'), kubelet.token);
-  kubelet.setBody(podListBody([]));
-  const env = {
-    NODE_NAME: NODE,
-    KUBELET_URL: kubelet.url,
-    KUBELET_CA_FILE: join(dir, 'ca.crt'),
-    KUBELET_TOKEN_FILE: join(dir, 'token'),
-    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-    POLL_INTERVAL: '100ms',
-    OTEL_BSP_SCHEDULE_DELAY: '50',
-    LOG_LEVEL: 'debug',
-    HTTP_PORT: '0',
-    STATE_DIR: join(dir, 'state'),
-    ...extraEnv,
-  };
-  const r: Rig = { kubelet, receiver, dir, env };
+  const r = await createRig({ nodeName: NODE, env: { LOG_LEVEL: 'debug', ...extraEnv } });
   rigs.push(r);
   return r;
 }
 
 test.after.always(async () => {
-  for (const r of rigs) {
-    await r.agent?.stop('SIGKILL');
-    await r.kubelet.close();
-    await r.receiver.close();
-    rmSync(r.dir, { recursive: true, force: true });
-  }
+  for (const r of rigs) await r.close();
 });
 
 /** Serves `pods` and waits until the agent has polled them at least twice. */
 async function serve(r: Rig, pods: RawObject[]): Promise<void> {
   r.kubelet.setBody(podListBody(pods));
-  const target = r.kubelet.requests + 2;
-  const deadline = Date.now() + 10_000;
-  while (r.kubelet.requests < target) {
-    if (Date.now() > deadline) throw new Error('the agent stopped polling the kubelet');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  await polled(r.kubelet, 2);
 }
 
 const named = (spans: readonly ReceivedSpan[], name: string) =>
@@ -183,8 +153,8 @@ const notSelected: PodScript = {
 
 test('a Litmus container-kill experiment: helper and experiment pods appear inside the experiment trace', async (t) => {
   const r = await rig();
-  r.agent = startAgent(r.env);
-  await r.agent.waitForLog((l) => l.msg === 'started');
+  r.start();
+  await agentOf(r).waitForLog((l) => l.msg === 'started');
   const filler = [unrelatedPod(1, NODE), unrelatedPod(2, NODE), podAt(notSelected, sec(1))];
 
   await serve(r, [...filler, podAt(runner, sec(5)), podAt(experiment, sec(8))]);
@@ -257,14 +227,14 @@ test('a Litmus container-kill experiment: helper and experiment pods appear insi
   // each span exactly once; ids unique
   t.is(new Set(spans.map((s) => s.spanId)).size, spans.length);
   // no env value other than the trace context ever leaves the agent
-  t.false(JSON.stringify(r.agent.logs).includes('do-not-leak'));
+  t.false(JSON.stringify(agentOf(r).logs).includes('do-not-leak'));
   t.false(
     JSON.stringify(spans, (_k, v) => (typeof v === 'bigint' ? String(v) : v)).includes(
       'do-not-leak',
     ),
   );
-  t.true(r.agent.logs.some((l) => l.msg === 'tracing pod' && l.traceId === TRACE));
-  t.is(await r.agent.stop(), 0);
+  t.true(agentOf(r).logs.some((l) => l.msg === 'tracing pod' && l.traceId === TRACE));
+  t.is(await agentOf(r).stop(), 0);
 });
 
 test('a container OOM-killed and restarted: one ERROR span per run, the restart counted', async (t) => {
@@ -287,7 +257,7 @@ test('a container OOM-killed and restarted: one ERROR span per run, the restart 
       },
     ],
   };
-  r.agent = startAgent(r.env);
+  r.start();
   await serve(r, [podAt(stress, sec(5))]);
   await serve(r, [podAt(stress, sec(12))]); // CrashLoopBackOff after the OOM kill
   await r.receiver.waitFor((s) => s.some((x) => x.name === 'container stress'));
@@ -310,7 +280,7 @@ test('a container OOM-killed and restarted: one ERROR span per run, the restart 
   const pod = only(r.receiver.spans, 'pod stress-7c9d');
   t.true(pod.events.some((e) => e.name === 'CrashLoopBackOff'));
   t.true(pod.events.some((e) => e.name === 'kubelet saw pod'));
-  t.is(await r.agent.stop(), 0);
+  t.is(await agentOf(r).stop(), 0);
 });
 
 test('init containers: a span per init container and an initialization phase', async (t) => {
@@ -335,7 +305,7 @@ test('init containers: a span per init container and an initialization phase', a
       },
     ],
   };
-  r.agent = startAgent(r.env);
+  r.start();
   await serve(r, [podAt(withInit, sec(7))]);
   await serve(r, [podAt(withInit, sec(12))]);
   await r.receiver.waitFor((s) => s.some((x) => x.name === 'pod db-migrate-job'));
@@ -351,7 +321,7 @@ test('init containers: a span per init container and an initialization phase', a
   t.deepEqual([init1.startNs, init1.endNs], [ns(2), ns(4)]);
   t.deepEqual([init2.startNs, init2.endNs], [ns(5), ns(6)]);
   t.true(phase.startNs <= ns(2) && phase.endNs >= ns(6));
-  t.is(await r.agent.stop(), 0);
+  t.is(await agentOf(r).stop(), 0);
 });
 
 test('invalid and missing contexts: no spans, one warning per invalid pod', async (t) => {
@@ -389,37 +359,37 @@ test('invalid and missing contexts: no spans, one warning per invalid pod', asyn
       },
     ],
   };
-  r.agent = startAgent(r.env);
+  r.start();
   await serve(r, [podAt(bad, sec(3)), podAt(none, sec(3)), podAt(good, sec(3))]);
   await serve(r, [podAt(bad, sec(4)), podAt(none, sec(4)), podAt(good, sec(4))]);
   await r.receiver.waitFor((s) => s.some((x) => x.name === 'pod good-ctx'));
   t.deepEqual([...new Set(r.receiver.spans.map((s) => s.resource['k8s.pod.name']))], ['good-ctx']);
-  const warnings = r.agent.logs.filter((l) => l.msg?.startsWith('invalid trace context'));
+  const warnings = agentOf(r).logs.filter((l) => l.msg?.startsWith('invalid trace context'));
   t.is(warnings.length, 1);
   t.like(warnings[0], { pod: 'litmus/bad-ctx', env: 'TRACE_PARENT', level: 'warn' });
   t.regex(String(warnings[0]?.error), /zero/);
-  t.is(await r.agent.stop(), 0);
+  t.is(await agentOf(r).stop(), 0);
 });
 
 test('tracing disabled: no kubelet or collector traffic, clean shutdown', async (t) => {
   const r = await rig({ TRACING_ENABLED: 'false' });
   r.kubelet.setBody(podListBody([podAt(helper, sec(30))]));
-  r.agent = startAgent(r.env);
-  await r.agent.waitForLog((l) => l.msg?.startsWith('started with tracing disabled') ?? false);
+  r.start();
+  await agentOf(r).waitForLog((l) => l.msg?.startsWith('started with tracing disabled') ?? false);
   // give a poller every chance to poll (10 intervals) before checking nothing happened
   await new Promise((resolve) => setTimeout(resolve, 1000));
   t.is(r.kubelet.requests, 0);
   t.is(r.receiver.requests, 0);
-  t.is(await r.agent.stop(), 0);
+  t.is(await agentOf(r).stop(), 0);
 });
 
 test('OTEL_SDK_DISABLED=true idles the same way', async (t) => {
   const r = await rig({ OTEL_SDK_DISABLED: 'true' });
-  r.agent = startAgent(r.env);
-  await r.agent.waitForLog((l) => l.msg?.startsWith('started with tracing disabled') ?? false);
+  r.start();
+  await agentOf(r).waitForLog((l) => l.msg?.startsWith('started with tracing disabled') ?? false);
   await new Promise((resolve) => setTimeout(resolve, 500));
   t.is(r.kubelet.requests, 0);
-  t.is(await r.agent.stop('SIGINT'), 0);
+  t.is(await agentOf(r).stop('SIGINT'), 0);
 });
 
 test('bad configuration: exit code 2 and one line per problem naming variable and value', async (t) => {
@@ -453,38 +423,38 @@ test('bad configuration: exit code 2 and one line per problem naming variable an
 test('SIGTERM flushes pending spans to the collector and exits 0', async (t) => {
   // spans wait up to 60 s for a batch to fill: only the shutdown flush can deliver them in time
   const r = await rig({ OTEL_BSP_SCHEDULE_DELAY: '60000' });
-  r.agent = startAgent(r.env);
+  r.start();
   await serve(r, [podAt(helper, sec(21))]);
-  await r.agent.waitForLog((l) => l.msg === 'tracing pod');
+  await agentOf(r).waitForLog((l) => l.msg === 'tracing pod');
   t.is(r.receiver.spans.length, 0);
-  t.is(await r.agent.stop('SIGTERM'), 0);
+  t.is(await agentOf(r).stop('SIGTERM'), 0);
   // first seen finished: no sandbox span (its condition is False once the pod completed)
   t.deepEqual(r.receiver.spans.map((s) => s.name).sort(), [
     'container container-kill',
     'pod container-kill-helper',
     'scheduling',
   ]);
-  t.true(r.agent.logs.some((l) => l.msg === 'shutdown complete' && l.delivered === 3));
+  t.true(agentOf(r).logs.some((l) => l.msg === 'shutdown complete' && l.delivered === 3));
 });
 
 test('kubelet refusing the token: the poll fails with an RBAC hint and the agent keeps going', async (t) => {
   const r = await rig();
   writeFileSync(join(r.dir, 'token'), 'wrong-token');
-  r.agent = startAgent(r.env);
-  const warning = await r.agent.waitForLog((l) => l.kind === 'unauthorized');
+  r.start();
+  const warning = await agentOf(r).waitForLog((l) => l.kind === 'unauthorized');
   t.regex(String(warning.hint), /nodes\/pods/);
-  t.false(JSON.stringify(r.agent.logs).includes('wrong-token'));
+  t.false(JSON.stringify(agentOf(r).logs).includes('wrong-token'));
   // the token rotates: the next poll succeeds without a restart
   writeFileSync(join(r.dir, 'token'), r.kubelet.token);
-  await r.agent.waitForLog((l) => l.msg === 'first kubelet poll succeeded', 40_000);
-  t.is(await r.agent.stop(), 0);
+  await agentOf(r).waitForLog((l) => l.msg === 'first kubelet poll succeeded', 40_000);
+  t.is(await agentOf(r).stop(), 0);
 });
 
 test('HTTP endpoints: readiness follows the kubelet, /metrics moves as spans are exported', async (t) => {
   const r = await rig();
   r.kubelet.injectFault({ status: 503 });
-  r.agent = startAgent(r.env);
-  const started = await r.agent.waitForLog((l) => l.msg === 'started');
+  r.start();
+  const started = await agentOf(r).waitForLog((l) => l.msg === 'started');
   const base = `http://127.0.0.1:${started.httpPort}`;
   const get = async (path: string) => {
     const res = await fetch(`${base}${path}`);
@@ -495,7 +465,7 @@ test('HTTP endpoints: readiness follows the kubelet, /metrics moves as spans are
     return line === undefined ? undefined : Number(line.split(' ').at(-1));
   };
   t.is((await get('/healthz')).status, 200);
-  await r.agent.waitForLog((l) => l.kind === 'http');
+  await agentOf(r).waitForLog((l) => l.kind === 'http');
   const before = await get('/metrics');
   t.is(metric(before.body, 'kubelet_span_exporter_spans_exported_total'), 0);
   t.is(metric(before.body, 'kubelet_span_exporter_kubelet_errors_total{kind="http"}'), 1);
@@ -524,19 +494,19 @@ test('HTTP endpoints: readiness follows the kubelet, /metrics moves as spans are
   // serve() waits for two polls of the same body: the second is not parsed again
   t.true((metric(after.body, 'kubelet_span_exporter_unchanged_bodies_total') ?? 0) >= 1);
   t.is((await get('/nope')).status, 404);
-  t.is(await r.agent.stop(), 0);
+  t.is(await agentOf(r).stop(), 0);
 });
 
 test('readiness is false until a kubelet poll succeeds', async (t) => {
   const r = await rig({ KUBELET_URL: 'https://127.0.0.1:1' });
-  r.agent = startAgent(r.env);
-  const started = await r.agent.waitForLog((l) => l.msg === 'started');
-  await r.agent.waitForLog((l) => l.kind === 'connection');
+  r.start();
+  const started = await agentOf(r).waitForLog((l) => l.msg === 'started');
+  await agentOf(r).waitForLog((l) => l.kind === 'connection');
   const res = await fetch(`http://127.0.0.1:${started.httpPort}/readyz`);
   t.is(res.status, 503);
   t.like(await res.json(), { status: 'unavailable', kubeletPollSucceeded: false });
   t.is((await fetch(`http://127.0.0.1:${started.httpPort}/healthz`)).status, 200);
-  t.is(await r.agent.stop(), 0);
+  t.is(await agentOf(r).stop(), 0);
 });
 
 test('CRI_ENDPOINT: container and sandbox spans carry the runtime nanoseconds; fallbacks keep kubelet seconds', async (t) => {
@@ -582,7 +552,7 @@ test('CRI_ENDPOINT: container and sandbox spans carry the runtime nanoseconds; f
   // and one the runtime has already forgotten: kubelet times, counted as a fallback
   const forgotten: PodScript = { ...helper, name: 'container-kill-helper-q8x2m' };
 
-  r.agent = startAgent(r.env);
+  r.start();
   await serve(r, [podAt(helper, sec(14)), podAt(vanishing, sec(14)), podAt(forgotten, sec(14))]);
   await serve(r, [podAt(helper, sec(21)), podAt(vanishing, sec(21)), podAt(forgotten, sec(21))]);
   await serve(r, [podAt(helper, sec(25))]);
@@ -620,7 +590,7 @@ test('CRI_ENDPOINT: container and sandbox spans carry the runtime nanoseconds; f
   );
   t.is(fallback.startNs, ns(12));
   t.is(fallback.attributes['kse.start.source'], 'kubelet');
-  t.is(await r.agent.stop(), 0);
+  t.is(await agentOf(r).stop(), 0);
   await cri.close();
 });
 
@@ -677,12 +647,12 @@ test('from a laptop: no KUBELET_URL or NODE_IP, the kubeconfig reaches the kubel
 test('STATE_DIR that cannot be written: the agent says so and runs without a checkpoint', async (t) => {
   const r = await rig();
   writeFileSync(join(r.dir, 'a-file'), 'x');
-  r.agent = startAgent({ ...r.env, STATE_DIR: join(r.dir, 'a-file', 'state') });
-  const warning = await r.agent.waitForLog(
+  r.start({ STATE_DIR: join(r.dir, 'a-file', 'state') });
+  const warning = await agentOf(r).waitForLog(
     (l) => l.msg?.startsWith('running without a checkpoint') ?? false,
   );
   t.regex(String(warning.reason), /ENOTDIR/);
   await serve(r, [podAt(helper, sec(21))]);
   await r.receiver.waitFor((s) => s.some((x) => x.name === 'pod container-kill-helper'));
-  t.is(await r.agent.stop(), 0);
+  t.is(await agentOf(r).stop(), 0);
 });

@@ -7,7 +7,7 @@ import { spanKey } from './spanIdentity.js';
 import { compareTime, parseTime, type Time } from './time.js';
 import { kubeletEdge, pollEdge, type TimeEdge } from './timeEdge.js';
 import { findPodTraceContext } from './traceContext.js';
-import type { PodSnapshot, TrackerSnapshot } from './trackerSnapshot.js';
+import type { OpenRunSnapshot, PodSnapshot, TrackerSnapshot } from './trackerSnapshot.js';
 
 export interface PodTrackerOptions {
   /** Node the agent runs on (`k8s.node.name`). */
@@ -95,17 +95,8 @@ export interface ObserveResult {
   readonly notices: TrackerNotice[];
 }
 
-/** A run seen running and not yet emitted. */
-interface OpenRun {
-  readonly runKey: string;
-  readonly index: number;
-  readonly start?: Time;
-  /** The poll that first showed the run: the true start was before it. */
-  readonly firstSeenAt: Time;
-  readonly containerId?: string;
-  readonly image?: string;
-  readonly unobservedRuns: number;
-}
+/** A run seen running and not yet emitted (plain data: it is checkpointed as is). */
+type OpenRun = OpenRunSnapshot;
 
 interface ContainerTrack {
   /** Highest restart index observed in any state (-1: none yet). */
@@ -534,25 +525,8 @@ export class PodTracker {
     // A run seen running that is neither running now nor shown terminated was lost between
     // polls (restarted twice, or its status was dropped): end it where the next run began.
     if (track.open && track.open.runKey !== running?.runKey) {
-      const lost = track.open;
-      track.open = undefined;
-      const key = spanKey(identity.traceId, identity.uid, role, status.name, lost.runKey);
-      if (!tracked.emitted.has(key)) {
-        tracked.emitted.add(key);
-        this.#child(
-          tracked,
-          this.#openRunSpan(
-            tracked,
-            identity,
-            role,
-            status.name,
-            lost,
-            pollEdge(running?.start ?? now, tracked.lastSeenAt),
-            { sidecar },
-          ),
-          spans,
-        );
-      }
+      const end = pollEdge(running?.start ?? now, tracked.lastSeenAt);
+      this.#closeOpenRun(tracked, identity, role, status.name, track, end, sidecar, spans);
     }
 
     if (running) {
@@ -586,6 +560,30 @@ export class PodTracker {
         },
       );
     }
+  }
+
+  /** Ends the run `track` holds open at `end` (an estimate) and emits it once. */
+  #closeOpenRun(
+    tracked: TrackedPod,
+    identity: PodIdentity,
+    role: 'init-container' | 'container',
+    name: string,
+    track: ContainerTrack,
+    end: TimeEdge,
+    sidecar: boolean,
+    spans: SpanData[],
+  ): void {
+    const open = track.open;
+    if (!open) return;
+    track.open = undefined;
+    const key = spanKey(identity.traceId, identity.uid, role, name, open.runKey);
+    if (tracked.emitted.has(key)) return;
+    tracked.emitted.add(key);
+    this.#child(
+      tracked,
+      this.#openRunSpan(tracked, identity, role, name, open, end, { sidecar }),
+      spans,
+    );
   }
 
   #openRunSpan(
@@ -625,24 +623,8 @@ export class PodTracker {
       const slash = trackKey.indexOf('/');
       const role = trackKey.slice(0, slash) as 'init-container' | 'container';
       const name = trackKey.slice(slash + 1);
-      const key = spanKey(identity.traceId, identity.uid, role, name, track.open.runKey);
-      if (!tracked.emitted.has(key)) {
-        tracked.emitted.add(key);
-        this.#child(
-          tracked,
-          this.#openRunSpan(
-            tracked,
-            identity,
-            role,
-            name,
-            track.open,
-            pollEdge(noticed, tracked.lastSeenAt),
-            { sidecar: false },
-          ),
-          spans,
-        );
-      }
-      track.open = undefined;
+      const end = pollEdge(noticed, tracked.lastSeenAt);
+      this.#closeOpenRun(tracked, identity, role, name, track, end, false, spans);
     }
     const end = tracked.allTerminated && tracked.latestFinish ? tracked.latestFinish : undefined;
     spans.push(this.#podSpan(tracked, identity, end ?? pollEdge(noticed, tracked.lastSeenAt)));

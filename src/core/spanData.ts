@@ -1,4 +1,4 @@
-import type { Time } from './time.js';
+import { isTime, type Time } from './time.js';
 
 /** An attribute value as OpenTelemetry accepts it (homogeneous arrays only). */
 export type AttributeValue = string | number | boolean | readonly string[];
@@ -48,13 +48,6 @@ export type HashFn = (input: string) => string;
 
 const HEX32 = /^[0-9a-f]{32}$/;
 const HEX16 = /^[0-9a-f]{16}$/;
-const isTime = (v: unknown) =>
-  Array.isArray(v) &&
-  v.length === 2 &&
-  Number.isSafeInteger(v[0]) &&
-  Number.isInteger(v[1]) &&
-  v[1] >= 0 &&
-  v[1] < 1e9;
 const notBefore = (a: [number, number], b: [number, number]) =>
   a[0] > b[0] || (a[0] === b[0] && a[1] >= b[1]);
 const isAttributes = (v: unknown) =>

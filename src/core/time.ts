@@ -81,3 +81,15 @@ export function formatTime(t: Time): string {
   const iso = new Date(t[0] * 1000).toISOString();
   return `${iso.slice(0, 19)}.${String(t[1]).padStart(9, '0')}Z`;
 }
+
+/** Whether untrusted data (a checkpoint) is a well-formed {@link Time}. */
+export function isTime(v: unknown): v is Time {
+  return (
+    Array.isArray(v) &&
+    v.length === 2 &&
+    Number.isSafeInteger(v[0]) &&
+    Number.isInteger(v[1]) &&
+    v[1] >= 0 &&
+    v[1] < 1e9
+  );
+}

@@ -1,6 +1,6 @@
 import type { SpanEvent } from './spanData.js';
 import type { PodIdentity } from './spanFactory.js';
-import type { Time } from './time.js';
+import { isTime, type Time } from './time.js';
 import type { TimeEdge } from './timeEdge.js';
 
 /** A run seen running and not yet emitted, as kept across restarts. */
@@ -52,13 +52,6 @@ export interface TrackerSnapshot {
   readonly pods: readonly PodSnapshot[];
 }
 
-const isTime = (v: unknown): v is Time =>
-  Array.isArray(v) &&
-  v.length === 2 &&
-  Number.isSafeInteger(v[0]) &&
-  Number.isInteger(v[1]) &&
-  v[1] >= 0 &&
-  v[1] < 1e9;
 const isEdge = (v: unknown): v is TimeEdge =>
   typeof v === 'object' &&
   v !== null &&
