@@ -202,6 +202,19 @@ export class Agent {
   }
 
   async #poll(signal: AbortSignal): Promise<PollOutcome> {
+    try {
+      return await this.#pollOnce(signal);
+    } catch (error) {
+      // A bug, not bad input: keep the agent alive, say what happened, count it.
+      this.#deps.logger.error(
+        { error: error instanceof Error ? (error.stack ?? error.message) : String(error) },
+        'poll failed unexpectedly; pod state kept as it was',
+      );
+      return this.#failed('unexpected', error);
+    }
+  }
+
+  async #pollOnce(signal: AbortSignal): Promise<PollOutcome> {
     const { metrics, logger } = this.#deps;
     const endTimer = metrics.pollDuration.startTimer();
     try {

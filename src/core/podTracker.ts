@@ -121,6 +121,8 @@ interface TrackedPod {
   phase?: string;
   reason?: string;
   deleting: boolean;
+  /** The first failed run seen, for the pod span's description: `container x: OOMKilled (exit 137)`. */
+  firstFailure?: string;
   /** Latest end of any run seen. */
   latestFinish?: TimeEdge;
   /** `kubernetes.io/config.seen`: when the kubelet first saw the pod (nanoseconds). */
@@ -513,6 +515,10 @@ export class PodTracker {
         ...(expectedStop ? { expectedStop } : {}),
       };
       tracked.emitted.add(key);
+      const failed = term.reason === 'OOMKilled' || (term.exitCode ?? 0) !== 0;
+      if (failed && !expectedStop && !tracked.firstFailure) {
+        tracked.firstFailure = `${role} ${status.name}: ${term.reason ?? 'Error'} (exit ${term.exitCode ?? 'unknown'})`;
+      }
       this.#child(
         tracked,
         this.#factory.containerRunSpan(identity, run, this.#creationEdge(tracked)),
@@ -658,6 +664,7 @@ export class PodTracker {
       {
         ...(tracked.phase ? { phase: tracked.phase } : {}),
         ...(tracked.reason ? { reason: tracked.reason } : {}),
+        ...(tracked.firstFailure ? { firstFailure: tracked.firstFailure } : {}),
         failed: tracked.phase === 'Failed',
         droppedSpans: tracked.droppedSpans,
       },
@@ -727,6 +734,7 @@ function toSnapshot(pod: TrackedPod): PodSnapshot {
     deleting: pod.deleting,
     ...(pod.latestFinish ? { latestFinish: pod.latestFinish } : {}),
     ...(pod.seen ? { seen: pod.seen } : {}),
+    ...(pod.firstFailure ? { firstFailure: pod.firstFailure } : {}),
     lastSeenAt: pod.lastSeenAt,
     allTerminated: pod.allTerminated,
     childSpans: pod.childSpans,

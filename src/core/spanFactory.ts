@@ -77,7 +77,14 @@ export class SpanFactory {
   podSpan(
     pod: PodIdentity,
     times: { start: TimeEdge; end: TimeEdge; startEstimated: boolean },
-    details: { phase?: string; reason?: string; failed: boolean; droppedSpans?: number },
+    details: {
+      phase?: string;
+      reason?: string;
+      /** The first failed run, when the pod has no `status.reason` of its own. */
+      firstFailure?: string;
+      failed: boolean;
+      droppedSpans?: number;
+    },
     events: readonly SpanEvent[],
     droppedEvents: number,
   ): SpanData {
@@ -87,7 +94,10 @@ export class SpanFactory {
     if (droppedEvents > 0) attributes[ATTR.droppedEvents] = droppedEvents;
     if (details.droppedSpans) attributes[ATTR.droppedSpans] = details.droppedSpans;
     const status = details.failed
-      ? { code: 'error' as const, message: details.reason ?? 'pod failed' }
+      ? {
+          code: 'error' as const,
+          message: details.reason ?? details.firstFailure ?? 'pod failed',
+        }
       : { code: 'unset' as const };
     return this.#span(pod, 'pod', '', '', `pod ${pod.baseName}`, pod.contextSpanId, {
       ...times,

@@ -38,6 +38,7 @@ export interface PodSnapshot {
   readonly deleting: boolean;
   readonly latestFinish?: TimeEdge;
   readonly seen?: Time;
+  readonly firstFailure?: string;
   readonly lastSeenAt: Time;
   readonly allTerminated: boolean;
   readonly childSpans: number;
@@ -118,6 +119,7 @@ function isPodSnapshot(v: unknown): v is PodSnapshot {
     optional(v.creation, isTime) &&
     optional(v.latestFinish, isEdge) &&
     optional(v.seen, isTime) &&
+    optional(v.firstFailure, (x) => typeof x === 'string') &&
     isTime(v.lastSeenAt) &&
     typeof v.deleting === 'boolean' &&
     typeof v.allTerminated === 'boolean' &&

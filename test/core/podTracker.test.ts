@@ -998,3 +998,21 @@ test('hasLivePods is true while a traced pod is unfinished (the poll loop polls 
   );
   t.false(tracker.hasLivePods);
 });
+
+test('a failed pod without a status.reason is described by its first failed container', (t) => {
+  const tracker = newTracker();
+  const { spans } = tracker.observe(
+    [
+      pod({
+        phase: 'Failed',
+        conditions: scheduledConds,
+        containers: [{ state: terminated(4, 6, 1, 'Error', 'containerd://e') }],
+      }),
+    ],
+    tAt(7),
+  );
+  t.deepEqual(one(spans, 'pod container-kill-helper').status, {
+    code: 'error',
+    message: 'container main: Error (exit 1)',
+  });
+});
