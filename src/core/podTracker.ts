@@ -711,12 +711,18 @@ function refOf(pod: KubeletPod): PodRef {
   return { uid: pod.uid, namespace: pod.namespace, name: pod.name };
 }
 
+/** What every span key of the pod starts with (see `spanKey`). */
+function keyPrefix(pod: Pick<TrackedPod, 'identity' | 'ref'>): string {
+  return pod.identity ? `${pod.identity.traceId}/${pod.ref.uid}/` : '';
+}
+
 function toSnapshot(pod: TrackedPod): PodSnapshot {
   return {
     ref: pod.ref,
     ...(pod.identity ? { identity: pod.identity } : {}),
     firstSeen: pod.firstSeen,
-    emitted: [...pod.emitted],
+    // Keys share the `traceId/uid/` prefix: stored without it (a third of a pod's checkpoint).
+    emitted: [...pod.emitted].map((key) => key.slice(keyPrefix(pod).length)),
     containers: [...pod.containers].map(([key, track]) => ({
       key,
       highestIndex: track.highestIndex,
@@ -745,7 +751,7 @@ function toSnapshot(pod: TrackedPod): PodSnapshot {
 function fromSnapshot(pod: PodSnapshot): TrackedPod {
   return {
     ...pod,
-    emitted: new Set(pod.emitted),
+    emitted: new Set(pod.emitted.map((suffix) => keyPrefix(pod) + suffix)),
     containers: new Map(
       pod.containers.map((c) => [
         c.key,

@@ -19,7 +19,7 @@ export interface PodSnapshot {
   readonly ref: { readonly uid: string; readonly namespace: string; readonly name: string };
   readonly identity?: PodIdentity;
   readonly firstSeen: Time;
-  /** Keys of the spans already built for this pod. */
+  /** Keys of the spans already built for this pod, without their `traceId/podUid/` prefix. */
   readonly emitted: readonly string[];
   readonly containers: readonly {
     readonly key: string;
