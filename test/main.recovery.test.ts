@@ -4,13 +4,9 @@
  * than several retry periods; a kubelet that fails between good polls. Every expected span must
  * arrive; duplicates are counted and reported (t.log), and must stay rare.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import test from 'ava';
 import { createRig, polled, type Rig } from './support/agentRig.js';
-import { type KubeletStandIn, startKubeletStandIn } from './support/kubeletStandIn.js';
-import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from './support/otlpReceiver.js';
+import { type ReceivedSpan, startOtlpReceiver } from './support/otlpReceiver.js';
 import { type PodScript, podAt, podListBody, type RawObject } from './support/podBuilder.js';
 
 const TRACE = '0af7651916cd43dd8448eb211c80319c';

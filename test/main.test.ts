@@ -10,8 +10,8 @@ import test from 'ava';
 import { startAgent } from './support/agentProcess.js';
 import { createRig, polled, type Rig } from './support/agentRig.js';
 import { startFakeCriServer } from './support/fakeCriServer.js';
-import { type KubeletStandIn, startKubeletStandIn } from './support/kubeletStandIn.js';
-import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from './support/otlpReceiver.js';
+import { startKubeletStandIn } from './support/kubeletStandIn.js';
+import { type ReceivedSpan, startOtlpReceiver } from './support/otlpReceiver.js';
 import {
   containerId,
   deterministicUid,
