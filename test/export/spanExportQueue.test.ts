@@ -110,9 +110,9 @@ function harness(mode: Mode, options: Partial<SpanExportQueueOptions> = {}): Har
   return { queue, target, settled, drops };
 }
 
-/** Polls (with a ref'd timer) until `condition` holds; fails the test after 5 s. */
+/** Polls (with a ref'd timer) until `condition` holds; fails the test after 20 s. */
 async function until(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !condition(); i++) {
+  for (let i = 0; i < 2000 && !condition(); i++) {
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   if (!condition()) throw new Error('condition never held');

@@ -169,7 +169,7 @@ test('a receiver can be restarted on the same port and the same exporter reaches
   t.is(back.requests, 0);
   let result = await send(exporter, [readable('after')]);
   // grpc-js may still be backing off from the failed connect; the next call goes through.
-  for (let i = 0; i < 20 && result.code !== ExportResultCode.SUCCESS; i++) {
+  for (let i = 0; i < 80 && result.code !== ExportResultCode.SUCCESS; i++) {
     await new Promise((r) => setTimeout(r, 250));
     result = await send(exporter, [readable('after')]);
   }
