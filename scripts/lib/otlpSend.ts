@@ -3,15 +3,9 @@
  * an instrumented tool would. Uses the proto of the test receiver, so what is sent is exactly
  * what the receiver decodes.
  */
-import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
-import type { ReceivedSpan } from '../../test/support/otlpReceiver.js';
+import { type ReceivedSpan, traceServiceClient } from '../../test/support/otlpReceiver.js';
 import { otlpJsonAttributes } from './otlpJson.js';
-
-const PROTO_PATH = fileURLToPath(
-  new URL('../../test/support/otlp/trace_service.proto', import.meta.url),
-);
 
 type ExportClient = grpc.Client & {
   Export(
@@ -56,20 +50,7 @@ export function exportRequest(spans: readonly ReceivedSpan[]): unknown {
 
 /** One Export call to `url` (`http://host:port`); rejects on a non-OK status or after 10 s. */
 export async function sendSpans(url: string, spans: readonly ReceivedSpan[]): Promise<void> {
-  const definition = protoLoader.loadSync(PROTO_PATH, {
-    keepCase: false,
-    longs: String,
-    enums: Number,
-    bytes: Buffer,
-    defaults: false,
-    oneofs: true,
-  });
-  const loaded = grpc.loadPackageDefinition(definition) as unknown as {
-    opentelemetry: {
-      proto: { collector: { trace: { v1: { TraceService: grpc.ServiceClientConstructor } } } };
-    };
-  };
-  const Client = loaded.opentelemetry.proto.collector.trace.v1.TraceService;
+  const Client = traceServiceClient();
   const client = new Client(
     new URL(url).host,
     grpc.credentials.createInsecure(),

@@ -122,6 +122,14 @@ const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
  * IdleTimeout, so a poll never writes to a connection the kubelet is closing.
  */
 const FREE_SOCKET_TIMEOUT_MS = 30_000;
+
+/** One kept-alive connection, reused across polls; idle sockets closed before the kubelet does. */
+const KEEP_ALIVE = {
+  keepAlive: true,
+  maxSockets: 1,
+  maxFreeSockets: 1,
+  timeout: FREE_SOCKET_TIMEOUT_MS,
+} as const;
 /** Bytes of an error response read for the message excerpt; the rest is not waited for. */
 const ERROR_BODY_READ_BYTES = 16 * 1024;
 /** Characters of an error response body shown in a message. */
@@ -468,12 +476,7 @@ export class KubeletClient {
     if (this.#agent !== undefined && this.#agentCaSignature === signature) return this.#agent;
     if (tls === undefined) {
       this.#agent?.destroy();
-      this.#agent = new http.Agent({
-        keepAlive: true,
-        maxSockets: 1,
-        maxFreeSockets: 1,
-        timeout: FREE_SOCKET_TIMEOUT_MS,
-      });
+      this.#agent = new http.Agent(KEEP_ALIVE);
       this.#agentCaSignature = signature;
       return this.#agent;
     }
@@ -508,10 +511,7 @@ export class KubeletClient {
     }
     this.#agent?.destroy();
     this.#agent = new https.Agent({
-      keepAlive: true,
-      maxSockets: 1,
-      maxFreeSockets: 1,
-      timeout: FREE_SOCKET_TIMEOUT_MS,
+      ...KEEP_ALIVE,
       rejectUnauthorized: tls.rejectUnauthorized !== false,
       ...(ca === undefined ? {} : { ca }),
       ...(cert === undefined ? {} : { cert }),
@@ -569,12 +569,7 @@ export class KubeletClient {
   /** The keep-alive agent, rebuilt when the CA file changed. */
   async #currentAgent(): Promise<http.Agent> {
     if (!this.#secure) {
-      this.#agent ??= new http.Agent({
-        keepAlive: true,
-        maxSockets: 1,
-        maxFreeSockets: 1,
-        timeout: FREE_SOCKET_TIMEOUT_MS,
-      });
+      this.#agent ??= new http.Agent(KEEP_ALIVE);
       return this.#agent;
     }
     const caFile = this.#options.insecureTls ? undefined : this.#options.caFile;
@@ -594,10 +589,7 @@ export class KubeletClient {
     if (this.#agent !== undefined && this.#agentCaSignature === caSignature) return this.#agent;
     this.#agent?.destroy();
     this.#agent = new https.Agent({
-      keepAlive: true,
-      maxSockets: 1,
-      maxFreeSockets: 1,
-      timeout: FREE_SOCKET_TIMEOUT_MS,
+      ...KEEP_ALIVE,
       rejectUnauthorized: !this.#options.insecureTls,
       ...(ca === undefined ? {} : { ca }),
     });

@@ -92,6 +92,27 @@ export interface OtlpReceiver {
 
 const PROTO_PATH = fileURLToPath(new URL('./otlp/trace_service.proto', import.meta.url));
 
+/**
+ * The OTLP `TraceService` from the `.proto` written here (int64 as strings, bytes as Buffers):
+ * its `.service` definition for a server, or a client constructor (the demo sends with it).
+ */
+export function traceServiceClient(): grpc.ServiceClientConstructor {
+  const definition = protoLoader.loadSync(PROTO_PATH, {
+    keepCase: false,
+    longs: String,
+    enums: Number,
+    bytes: Buffer,
+    defaults: false,
+    oneofs: true,
+  });
+  const loaded = grpc.loadPackageDefinition(definition) as unknown as {
+    opentelemetry: {
+      proto: { collector: { trace: { v1: { TraceService: grpc.ServiceClientConstructor } } } };
+    };
+  };
+  return loaded.opentelemetry.proto.collector.trace.v1.TraceService;
+}
+
 interface RawAnyValue {
   value?: string;
   stringValue?: string;
@@ -250,20 +271,7 @@ interface Waiter {
  *   @default 0 (any free port)
  */
 export async function startOtlpReceiver(options: { port?: number } = {}): Promise<OtlpReceiver> {
-  const definition = protoLoader.loadSync(PROTO_PATH, {
-    keepCase: false,
-    longs: String,
-    enums: Number,
-    bytes: Buffer,
-    defaults: false,
-    oneofs: true,
-  });
-  const loaded = grpc.loadPackageDefinition(definition) as unknown as {
-    opentelemetry: {
-      proto: { collector: { trace: { v1: { TraceService: grpc.ServiceClientConstructor } } } };
-    };
-  };
-  const service = loaded.opentelemetry.proto.collector.trace.v1.TraceService.service;
+  const service = traceServiceClient().service;
 
   const spans: ReceivedSpan[] = [];
   let requests = 0;
