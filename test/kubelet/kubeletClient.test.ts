@@ -471,6 +471,18 @@ function fakeAccess(initial: KubeletAccessMaterial): {
   };
 }
 
+/** A stand-in and a client reaching it through a fake access with its CA and bearer token. */
+async function accessClient() {
+  const standIn = await startKubeletStandIn();
+  standIns.push(standIn);
+  tokens.add(standIn.token);
+  const fake = fakeAccess({
+    ca: standIn.caPem,
+    headers: { Authorization: `Bearer ${standIn.token}` },
+  });
+  return { standIn, fake, client: newClient({ baseUrl: standIn.url, access: fake.access }) };
+}
+
 test('with access, headers and CA come from prepare() on every fetch; same material keeps the connection', async (t) => {
   const prefix = '/api/v1/nodes/worker-1/proxy';
   const standIn = await startKubeletStandIn({ pathPrefix: prefix });
@@ -555,14 +567,7 @@ test('with access, a 401 prepares again and retries once only when the credentia
 });
 
 test('with access, 403 is forbidden with the nodes/proxy rule; 404 hints at NODE_NAME', async (t) => {
-  const standIn = await startKubeletStandIn();
-  standIns.push(standIn);
-  tokens.add(standIn.token);
-  const fake = fakeAccess({
-    ca: standIn.caPem,
-    headers: { Authorization: `Bearer ${standIn.token}` },
-  });
-  const client = newClient({ baseUrl: standIn.url, access: fake.access });
+  const { standIn, client } = await accessClient();
   standIn.injectFault({
     status: 403,
     body: 'nodes "worker-1" is forbidden: cannot get resource "nodes/proxy"',
@@ -577,14 +582,7 @@ test('with access, 403 is forbidden with the nodes/proxy rule; 404 hints at NODE
 });
 
 test('with access, header credentials echoed in an error body are redacted', async (t) => {
-  const standIn = await startKubeletStandIn();
-  standIns.push(standIn);
-  tokens.add(standIn.token);
-  const fake = fakeAccess({
-    ca: standIn.caPem,
-    headers: { Authorization: `Bearer ${standIn.token}` },
-  });
-  const client = newClient({ baseUrl: standIn.url, access: fake.access });
+  const { standIn, client } = await accessClient();
   standIn.injectFault({ status: 502, body: `proxy error for token=${standIn.token}` });
   const error = await expectKubeletError(t, client.fetchPods(), 'http');
   t.regex(error.message, /\[REDACTED\]/);
