@@ -8,7 +8,7 @@ import { PodTracker, type TrackerNotice } from './core/podTracker.js';
 import { selectPods } from './core/selectPods.js';
 import type { HashFn, SpanData } from './core/spanData.js';
 import type { Time } from './core/time.js';
-import type { CriEnricher } from './cri/criEnricher.js';
+import type { CriRuntimeLookup } from './cri/criRuntimeLookup.js';
 import { createOtlpRetryPolicy } from './export/otlpRetryPolicy.js';
 import type { ExportTarget } from './export/spanExportQueue.js';
 import { SpanExportQueue } from './export/spanExportQueue.js';
@@ -28,8 +28,8 @@ export interface AgentDeps {
   readonly convert: ConstructorParameters<typeof SpanExportQueue>[0]['convert'];
   /** From a laptop: the API server's node proxy and the kubeconfig's credentials. */
   readonly apiServerProxy?: { readonly baseUrl: string; readonly access: KubeletAccess };
-  /** Replaces kubelet seconds with the runtime's nanoseconds (CRI_ENDPOINT). */
-  readonly cri?: CriEnricher;
+  /** The runtime's nanosecond times for the spans a poll builds (CRI_ENDPOINT). */
+  readonly cri?: CriRuntimeLookup;
   /** Where the agent keeps its checkpoint; none: nothing survives a restart. */
   readonly checkpoint?: CheckpointStore;
   /** A loaded checkpoint to resume from. */
@@ -64,6 +64,8 @@ export class Agent {
   #savedRevision = -1;
   #lastTick = 0;
   #everSucceeded = false;
+  /** The polls since the last success failed to connect (a kubelet restarting refuses them). */
+  #connectFailedSinceSuccess = false;
 
   constructor(config: Config, deps: AgentDeps) {
     this.#config = config;
@@ -90,6 +92,8 @@ export class Agent {
         nodeName: config.nodeName,
         envNames: config.traceContextEnv,
         hash: deps.hash,
+        goneAfterMs: config.goneAfterMs,
+        restartGraceMs: config.kubeletRestartGraceMs,
         maxTrackedPods: config.limits.maxTrackedPods,
         maxSpansPerPod: config.limits.maxSpansPerPod,
         ...(deps.catchUpCutoff ? { catchUpCutoff: deps.catchUpCutoff } : {}),
@@ -229,9 +233,20 @@ export class Agent {
       const polledAt = this.#deps.now();
       const selected = this.#selectedPods(body);
       if (!Array.isArray(selected)) return this.#failed('malformed', selected);
-      const observed = this.#tracker.observe(selected, polledAt);
+      // The runtime is asked before the tracker sees the poll, so that the tracker's state and
+      // the spans it returns are one unit: nothing can settle or save between the two.
+      const runtime = this.#deps.cri
+        ? await this.#deps.cri.lookup(this.#tracker.runtimeQueries(selected))
+        : undefined;
+      const podUid = this.#config.podUid;
+      const observed = this.#tracker.observe(selected, polledAt, {
+        ...(podUid ? { ownPodListed: body.includes(podUid) } : {}),
+        afterConnectFailure: this.#connectFailedSinceSuccess,
+        ...(runtime ? { runtime } : {}),
+      });
+      this.#connectFailedSinceSuccess = false;
       for (const notice of observed.notices) this.#notice(notice);
-      const spans = this.#deps.cri ? await this.#deps.cri.enrich(observed.spans) : observed.spans;
+      const spans = observed.spans;
       if (spans.length > 0) {
         metrics.spansBuilt.inc(spans.length);
         this.#queue.enqueue(spans);
@@ -293,6 +308,7 @@ export class Agent {
 
   #failed(kind: string, error: unknown): PollOutcome {
     const { metrics, logger } = this.#deps;
+    if (kind === 'connection') this.#connectFailedSinceSuccess = true;
     metrics.polls.inc({ outcome: 'failed' });
     metrics.kubeletErrors.inc({ kind });
     const now = Date.now();
@@ -318,6 +334,18 @@ export class Agent {
 
   #notice(notice: TrackerNotice): void {
     const { logger, metrics } = this.#deps;
+    if (notice.kind === 'kubeletRestart') {
+      metrics.kubeletRestarts.inc({ sign: notice.signs[0] ?? 'unknown' });
+      logger.warn(
+        {
+          signs: notice.signs,
+          goneAfterMs: this.#config.goneAfterMs,
+          graceMs: this.#config.kubeletRestartGraceMs,
+        },
+        'kubelet restart seen: no pod counts as gone until its list is stable',
+      );
+      return;
+    }
     if (notice.kind === 'podCapReached') {
       metrics.trackerLimits.inc({ limit: 'tracked_pods' }, notice.skipped);
       const now = Date.now();
@@ -363,6 +391,17 @@ export class Agent {
         break;
       case 'podGone':
         logger.debug({ pod, traced: notice.traced }, 'pod left the kubelet list');
+        break;
+      case 'staleStatus':
+        metrics.staleStatuses.inc({ kind: notice.stale });
+        logger.debug({ pod, kind: notice.stale }, 'ignored a container status older than the last');
+        break;
+      case 'podReappeared':
+        metrics.podsReappeared.inc();
+        logger.info(
+          { pod, uid: notice.pod.uid },
+          'pod listed again after it was ended: later runs continue under its pod span',
+        );
         break;
       case 'duplicateUid':
         logger.warn({ pod, uid: notice.pod.uid }, 'kubelet listed the same pod uid twice');

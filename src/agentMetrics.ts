@@ -29,6 +29,9 @@ export class AgentMetrics {
   readonly criLookups: Counter<'outcome'>;
   readonly checkpointWrites: Counter<'outcome'>;
   readonly catchUpSkipped: Counter;
+  readonly kubeletRestarts: Counter<'sign'>;
+  readonly staleStatuses: Counter<'kind'>;
+  readonly podsReappeared: Counter;
 
   constructor(build: { version: string; nodeVersion: string }) {
     const registers = [this.registry];
@@ -127,7 +130,7 @@ export class AgentMetrics {
     });
     this.criLookups = new Counter({
       name: `${p}cri_lookups_total`,
-      help: 'Spans looked up in the container runtime (CRI_ENDPOINT) by outcome: container/sandbox (nanosecond times used), or the fallback reason (gone, unavailable, timeout, error, noId) when the kubelet times were kept.',
+      help: 'Lookups in the container runtime (CRI_ENDPOINT) by outcome: container/sandbox (nanosecond times used), or the fallback reason (gone, unavailable, timeout, error) when the kubelet times were kept.',
       labelNames: ['outcome'],
       registers,
     });
@@ -140,6 +143,23 @@ export class AgentMetrics {
     this.catchUpSkipped = new Counter({
       name: `${p}catch_up_skipped_pods_total`,
       help: 'Pods first seen already finished before the catch-up window, not emitted.',
+      registers,
+    });
+    this.kubeletRestarts = new Counter({
+      name: `${p}kubelet_restarts_total`,
+      help: 'Kubelet restarts seen (gone decisions held until its list was stable), by the first sign: connection_refused, own_pod_missing, config_seen_changed.',
+      labelNames: ['sign'],
+      registers,
+    });
+    this.staleStatuses = new Counter({
+      name: `${p}stale_statuses_total`,
+      help: 'Container statuses older than what the agent already holds, ignored (never reopen, shorten or duplicate a run), by kind: restart_count_decreased, running_after_terminated, finish_changed.',
+      labelNames: ['kind'],
+      registers,
+    });
+    this.podsReappeared = new Counter({
+      name: `${p}pods_reappeared_total`,
+      help: 'Pods listed again after they had been ended: their later runs continue under the pod span already sent.',
       registers,
     });
     const info = new Gauge({

@@ -55,6 +55,12 @@ export interface Config {
   readonly pollIntervalMs: number;
   /** Time between kubelet polls while none is, ms. */
   readonly idlePollIntervalMs: number;
+  /** A pod missing from the kubelet's list for this long (and 2 polls) counts as gone, ms. */
+  readonly goneAfterMs: number;
+  /** Longest hold of gone decisions after a kubelet restart was seen, ms. */
+  readonly kubeletRestartGraceMs: number;
+  /** The agent's own pod uid (downward API `metadata.uid`): its absence marks a kubelet restart. */
+  readonly podUid: string | undefined;
   /** Env var names carrying a W3C `traceparent`, looked up in each container's spec in order. */
   readonly traceContextEnv: readonly string[];
   /** `false`: the agent idles — no kubelet or collector traffic. */
@@ -161,6 +167,11 @@ const MAX_TRACKED_PODS_RANGE = [1, 1_000_000] as const;
 const DEFAULT_MAX_SPANS_PER_POD = 1000;
 const MAX_SPANS_PER_POD_RANGE = [1, 1_000_000] as const;
 const HTTP_PORT_RANGE = [0, 65535] as const;
+const DEFAULT_GONE_AFTER_MS = 5000;
+const GONE_AFTER_RANGE = [1000, 60_000] as const;
+const DEFAULT_RESTART_GRACE_MS = 60_000;
+const RESTART_GRACE_RANGE = [1000, 600_000] as const;
+const POD_UID = /^[A-Za-z0-9-]{1,64}$/;
 
 const VARIABLES = [
   // agent
@@ -189,6 +200,25 @@ const VARIABLES = [
     group: 'agent',
     default: formatDuration(DEFAULT_IDLE_POLL_INTERVAL_MS),
     description: `Time between kubelet polls while no traced pod is live, a duration from ${range(POLL_INTERVAL_RANGE)}. Keep it short: helper pods often land on nodes where nothing else is traced, and a pod created and deleted between two polls is never seen.`,
+  },
+  {
+    name: 'GONE_AFTER',
+    group: 'agent',
+    default: formatDuration(DEFAULT_GONE_AFTER_MS),
+    description: `A pod missing from the kubelet's list counts as gone (its open runs and pod span are ended at the first poll that missed it) only after it was missing from 2 successful polls and for this long, a duration from ${range(GONE_AFTER_RANGE)} and at least twice POLL_INTERVAL. A kubelet that restarts can briefly serve empty or partial lists.`,
+  },
+  {
+    name: 'KUBELET_RESTART_GRACE',
+    group: 'agent',
+    default: formatDuration(DEFAULT_RESTART_GRACE_MS),
+    description: `After a kubelet restart is seen (connections refused, the agent's own pod missing from the list, a pod's \`kubernetes.io/config.seen\` changed), no pod counts as gone until the list has been stable for GONE_AFTER, at most this long; a duration from ${range(RESTART_GRACE_RANGE)}, at least GONE_AFTER.`,
+  },
+  {
+    name: 'POD_UID',
+    group: 'agent',
+    default: '',
+    description:
+      "The agent's own pod uid, from the downward API field `metadata.uid` (the DaemonSet sets it). Its absence from the kubelet's list marks a kubelet restart. Unset: that sign is not used.",
   },
   {
     name: 'MAX_PENDING_SPANS',
@@ -551,6 +581,30 @@ export function parseConfig(
     DEFAULT_IDLE_POLL_INTERVAL_MS,
     POLL_INTERVAL_RANGE,
   );
+  const goneAfterMs = r.duration('GONE_AFTER', DEFAULT_GONE_AFTER_MS, GONE_AFTER_RANGE);
+  if (goneAfterMs < 2 * pollIntervalMs) {
+    r.invalid(
+      'GONE_AFTER',
+      r.get('GONE_AFTER') ?? `${formatDuration(goneAfterMs)} (default)`,
+      `must be at least twice POLL_INTERVAL (${formatDuration(pollIntervalMs)})`,
+    );
+  }
+  const kubeletRestartGraceMs = r.duration(
+    'KUBELET_RESTART_GRACE',
+    DEFAULT_RESTART_GRACE_MS,
+    RESTART_GRACE_RANGE,
+  );
+  if (kubeletRestartGraceMs < goneAfterMs) {
+    r.invalid(
+      'KUBELET_RESTART_GRACE',
+      r.get('KUBELET_RESTART_GRACE') ?? `${formatDuration(kubeletRestartGraceMs)} (default)`,
+      `must be at least GONE_AFTER (${formatDuration(goneAfterMs)})`,
+    );
+  }
+  const podUid = r.get('POD_UID');
+  if (podUid !== undefined && !POD_UID.test(podUid)) {
+    r.invalid('POD_UID', podUid, 'not a pod uid (letters, digits and "-", at most 64 characters)');
+  }
   const shutdownTimeoutMs = r.duration(
     'SHUTDOWN_TIMEOUT',
     DEFAULT_SHUTDOWN_TIMEOUT_MS,
@@ -709,6 +763,9 @@ export function parseConfig(
       podNamespaces,
       pollIntervalMs,
       idlePollIntervalMs,
+      goneAfterMs,
+      kubeletRestartGraceMs,
+      podUid,
       traceContextEnv,
       tracingEnabled,
       otlp: { endpoint: otlpEndpoint.url, timeoutMs: otlpTimeoutMs },

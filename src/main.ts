@@ -10,7 +10,7 @@ import type { Config } from './config.js';
 import { parseConfig } from './config.js';
 import { addMillis, formatTime, minTime, type Time } from './core/time.js';
 import { CriClient } from './cri/criClient.js';
-import { CriEnricher } from './cri/criEnricher.js';
+import { CriRuntimeLookup } from './cri/criRuntimeLookup.js';
 import { agentResource } from './export/agentResource.js';
 import { createOtlpExporter } from './export/createOtlpExporter.js';
 import { toReadableSpan } from './export/toReadableSpan.js';
@@ -87,9 +87,9 @@ async function main(): Promise<void> {
     }
     const state = await openCheckpoint(config, logger, metrics, now());
     const cri = config.cri
-      ? new CriEnricher({
+      ? new CriRuntimeLookup({
           client: new CriClient({ endpoint: config.cri.endpoint, timeoutMs: config.cri.timeoutMs }),
-          onEnriched: (kind) => metrics.criLookups.inc({ outcome: kind }),
+          onAnswered: (kind) => metrics.criLookups.inc({ outcome: kind }),
           onFallback: (reason) => metrics.criLookups.inc({ outcome: reason }),
         })
       : undefined;

@@ -46,6 +46,9 @@ test('defaults with only NODE_NAME and NODE_IP', (t) => {
     podNamespaces: undefined,
     pollIntervalMs: 250,
     idlePollIntervalMs: 1000,
+    goneAfterMs: 5000,
+    kubeletRestartGraceMs: 60_000,
+    podUid: undefined,
     traceContextEnv: ['TRACEPARENT', 'TRACE_PARENT'],
     tracingEnabled: true,
     otlp: { endpoint: 'http://localhost:4317', timeoutMs: 10_000 },
@@ -314,8 +317,13 @@ test('each bad list entry gets its own line', (t) => {
 
 test('duration ranges are enforced', (t) => {
   t.is(configOf(t, { ...BASE, POLL_INTERVAL: '100ms' }).config.pollIntervalMs, 100);
-  t.is(configOf(t, { ...BASE, POLL_INTERVAL: '1h' }).config.pollIntervalMs, 3_600_000);
-  t.is(configOf(t, { ...BASE, POLL_INTERVAL: '1m30s' }).config.pollIntervalMs, 90_000);
+  t.is(
+    configOf(t, { ...BASE, POLL_INTERVAL: '30s', GONE_AFTER: '1m' }).config.pollIntervalMs,
+    30_000,
+  );
+  t.deepEqual(errorsOf(t, { ...BASE, POLL_INTERVAL: '1h' }), [
+    'GONE_AFTER="5s (default)": must be at least twice POLL_INTERVAL (1h)',
+  ]);
   t.deepEqual(errorsOf(t, { ...BASE, POLL_INTERVAL: '50ms' }), [
     'POLL_INTERVAL="50ms": must be from 100ms to 1h',
   ]);
@@ -325,6 +333,33 @@ test('duration ranges are enforced', (t) => {
   t.is(configOf(t, { ...BASE, SHUTDOWN_TIMEOUT: '0s' }).config.shutdownTimeoutMs, 0);
   t.is(errorsOf(t, { ...BASE, SHUTDOWN_TIMEOUT: '9001ms' }).length, 1);
   t.is(configOf(t, { ...BASE, KUBELET_TIMEOUT: '2.5s' }).config.kubelet.timeoutMs, 2500);
+});
+
+test('GONE_AFTER, KUBELET_RESTART_GRACE and POD_UID: ranges, cross-checks, clear errors', (t) => {
+  const ok = configOf(t, {
+    ...BASE,
+    GONE_AFTER: '2s',
+    KUBELET_RESTART_GRACE: '90s',
+    POD_UID: '3f1c2a9e-7d4b-4e0a-9c51-2b8f6d0e4a17',
+  }).config;
+  t.is(ok.goneAfterMs, 2000);
+  t.is(ok.kubeletRestartGraceMs, 90_000);
+  t.is(ok.podUid, '3f1c2a9e-7d4b-4e0a-9c51-2b8f6d0e4a17');
+  t.deepEqual(errorsOf(t, { ...BASE, GONE_AFTER: '500ms' }), [
+    'GONE_AFTER="500ms": must be from 1s to 1m',
+  ]);
+  t.deepEqual(errorsOf(t, { ...BASE, GONE_AFTER: '61s' }), [
+    'GONE_AFTER="61s": must be from 1s to 1m',
+  ]);
+  t.deepEqual(errorsOf(t, { ...BASE, GONE_AFTER: '1s', POLL_INTERVAL: '600ms' }), [
+    'GONE_AFTER="1s": must be at least twice POLL_INTERVAL (600ms)',
+  ]);
+  t.deepEqual(errorsOf(t, { ...BASE, GONE_AFTER: '10s', KUBELET_RESTART_GRACE: '5s' }), [
+    'KUBELET_RESTART_GRACE="5s": must be at least GONE_AFTER (10s)',
+  ]);
+  t.deepEqual(errorsOf(t, { ...BASE, POD_UID: 'not a uid!' }), [
+    'POD_UID="not a uid!": not a pod uid (letters, digits and "-", at most 64 characters)',
+  ]);
 });
 
 test('KUBELET_MAX_RESPONSE_BYTES accepts bytes and Kubernetes quantities', (t) => {

@@ -37,7 +37,7 @@ export interface CheckpointStoreOptions {
 
 export const CHECKPOINT_FILE = 'checkpoint.json';
 export const LOCK_FILE = 'lock';
-const FORMAT_VERSION = 1;
+const FORMAT_VERSION = 2;
 const HEADER = 'kubelet-span-exporter checkpoint';
 
 /**

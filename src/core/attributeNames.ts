@@ -39,6 +39,11 @@ export const ATTR = {
   endEstimated: 'kse.end.estimated',
   /** Reported times were inconsistent (end before start, missing) and were clamped. */
   timeClamped: 'kse.time.clamped',
+  /**
+   * `true` on a pod span whose start or end was moved to enclose a child span (a child timed by
+   * the runtime in nanoseconds ends after the kubelet's whole-second pod end).
+   */
+  timeEnclosesChildren: 'kse.time.encloses_children',
   /** Where the span's start came from: `kubelet` (whole seconds), `cri` (nanoseconds), `poll`. */
   startSource: 'kse.start.source',
   /** How much later than the span's start the true start may be, ms (0 for `cri`). */

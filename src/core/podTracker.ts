@@ -1,13 +1,29 @@
 import { ATTR } from './attributeNames.js';
+import { withRuntimeTimes, withSandboxCreated } from './criTimes.js';
 import type { ContainerSpec, ContainerStatus, KubeletPod, TerminatedState } from './kubeletPod.js';
+import { KubeletRestartHold } from './kubeletRestartHold.js';
 import { podBaseName } from './podBaseName.js';
-import type { HashFn, SpanData, SpanEvent } from './spanData.js';
+import { NO_RUNTIME, type RuntimeQueries, type RuntimeView } from './runtimeView.js';
+import type { AttributeValue, HashFn, SpanData, SpanEvent } from './spanData.js';
 import { type ContainerRun, clampToPoll, type PodIdentity, SpanFactory } from './spanFactory.js';
-import { spanKey } from './spanIdentity.js';
-import { compareTime, parseTime, type Time } from './time.js';
+import { compareTime, diffMillis, parseTime, type Time } from './time.js';
 import { kubeletEdge, pollEdge, type TimeEdge } from './timeEdge.js';
 import { findPodTraceContext } from './traceContext.js';
-import type { OpenRunSnapshot, PodSnapshot, TrackerSnapshot } from './trackerSnapshot.js';
+import {
+  type ContainerTrack,
+  doneRun,
+  fromSnapshot,
+  isRunDone,
+  MAX_REASONS,
+  markRunDone,
+  newContainerTrack,
+  type PodRef,
+  type TrackedPod,
+  toSnapshot,
+} from './trackedPod.js';
+import type { OpenRunSnapshot, TrackerSnapshot } from './trackerSnapshot.js';
+
+export type { PodRef } from './trackedPod.js';
 
 export interface PodTrackerOptions {
   /** Node the agent runs on (`k8s.node.name`). */
@@ -17,18 +33,28 @@ export interface PodTrackerOptions {
   /** Hex digest function used for deterministic span ids (sha256 in the agent). */
   readonly hash: HashFn;
   /**
-   * Successful polls in a row a pod must be missing from before it counts as gone. A restarting
-   * kubelet can briefly answer with an empty or partial list.
+   * Successful polls in a row a pod must be missing from before it counts as gone.
    * @default 2
    */
   readonly missingPollsBeforeGone?: number;
+  /**
+   * How long a pod must be missing before it counts as gone (ms; `GONE_AFTER`). Its estimated
+   * end is still the first poll that missed it.
+   * @default 5000
+   */
+  readonly goneAfterMs?: number;
+  /**
+   * Longest hold of gone decisions after a kubelet restart was seen (ms; `KUBELET_RESTART_GRACE`).
+   * @default 60000
+   */
+  readonly restartGraceMs?: number;
   /**
    * Events kept on one pod span; further ones are counted in `kse.events.dropped`.
    * @default 128
    */
   readonly maxEventsPerPod?: number;
   /**
-   * Gone pods whose emitted span keys are remembered, so a uid that reappears is not emitted twice.
+   * Gone pods remembered, so a uid that reappears continues where it was, never emitted twice.
    * @default 2000
    */
   readonly rememberGonePods?: number;
@@ -50,17 +76,24 @@ export interface PodTrackerOptions {
   readonly catchUpCutoff?: Time;
   /**
    * Reported times later than the poll by more than this (ms) are clamped to the poll time and
-   * marked `kse.time.clamped` (node clock skew, bad data).
+   * marked `kse.time.clamped`.
    * @default 60000
    */
   readonly futureToleranceMs?: number;
 }
 
-export interface PodRef {
-  readonly uid: string;
-  readonly namespace: string;
-  readonly name: string;
+/** What the shell knows about a poll besides its pods. */
+export interface PollContext {
+  /** Whether the agent's own pod (`POD_UID`) was in the list; undefined: not known. */
+  readonly ownPodListed?: boolean;
+  /** The poll(s) before this one failed to connect to the kubelet. */
+  readonly afterConnectFailure?: boolean;
+  /** The runtime's answers for this poll's `runtimeQueries` (CRI). */
+  readonly runtime?: RuntimeView;
 }
+
+/** Why a kubelet status was ignored as older than what the tracker holds. */
+export type StaleKind = 'restart_count_decreased' | 'running_after_terminated' | 'finish_changed';
 
 /** Something the shell should log or count; the core itself does no I/O. */
 export type TrackerNotice =
@@ -87,7 +120,13 @@ export type TrackerNotice =
   /** Pods of this poll not tracked because `maxTrackedPods` was reached. */
   | { readonly kind: 'podCapReached'; readonly skipped: number }
   /** A span of this pod not emitted because `maxSpansPerPod` was reached. */
-  | { readonly kind: 'spanCapReached'; readonly pod: PodRef };
+  | { readonly kind: 'spanCapReached'; readonly pod: PodRef }
+  /** A kubelet restart was seen: gone decisions are held until the list is stable. */
+  | { readonly kind: 'kubeletRestart'; readonly signs: readonly string[] }
+  /** A pod listed again after it had been ended: its later runs continue under its pod span. */
+  | { readonly kind: 'podReappeared'; readonly pod: PodRef }
+  /** A status older than what the tracker holds, ignored. */
+  | { readonly kind: 'staleStatus'; readonly pod: PodRef; readonly stale: StaleKind };
 
 export interface ObserveResult {
   /** Spans that became final with this poll, in the order they were built. */
@@ -95,74 +134,49 @@ export interface ObserveResult {
   readonly notices: TrackerNotice[];
 }
 
-/** A run seen running and not yet emitted (plain data: it is checkpointed as is). */
-type OpenRun = OpenRunSnapshot;
+type Role = 'init-container' | 'container';
 
-interface ContainerTrack {
-  /** Highest restart index observed in any state (-1: none yet). */
-  highestIndex: number;
-  open?: OpenRun;
-}
-
-interface TrackedPod {
-  readonly ref: PodRef;
-  /** Undefined for a pod without a usable, sampled trace context: tracked only to stay quiet. */
-  readonly identity?: PodIdentity;
-  readonly firstSeen: Time;
-  readonly emitted: Set<string>;
-  readonly containers: Map<string, ContainerTrack>;
-  readonly events: SpanEvent[];
-  readonly eventKeys: Set<string>;
-  droppedEvents: number;
-  podSpanDone: boolean;
-  missing: number;
-  firstMissingAt?: Time;
-  creation?: Time;
-  phase?: string;
-  reason?: string;
-  deleting: boolean;
-  /** The first failed run seen, for the pod span's description: `container x: OOMKilled (exit 137)`. */
-  firstFailure?: string;
-  /** Latest end of any run seen. */
-  latestFinish?: TimeEdge;
-  /** `kubernetes.io/config.seen`: when the kubelet first saw the pod (nanoseconds). */
-  seen?: Time;
-  /** The last poll that listed the pod (before the one in progress, during an update). */
-  lastSeenAt: Time;
-  /** Whether every container status was terminated at the last poll that listed the pod. */
-  allTerminated: boolean;
-  /** Child spans emitted so far (capped by `maxSpansPerPod`). */
-  childSpans: number;
-  /** Child spans not emitted because of the cap. */
-  droppedSpans: number;
+/** Everything one `observe` call works with. */
+interface PollRun {
+  readonly now: Time;
+  readonly runtime: RuntimeView;
+  readonly spans: SpanData[];
+  readonly notices: TrackerNotice[];
 }
 
 const TERMINAL_PHASES = new Set(['Succeeded', 'Failed']);
 /** Waiting reasons on the normal path; everything else is worth an event. */
 const ORDINARY_WAITING = new Set(['ContainerCreating', 'PodInitializing']);
+const SEEN_ANNOTATION = 'kubernetes.io/config.seen';
+
+const sameTime = (a: Time | undefined, b: Time | undefined) =>
+  a === b || (a !== undefined && b !== undefined && compareTime(a, b) === 0);
 
 /**
  * The per-pod lifecycle tracker: fed the selected pods of every successful poll and the time of
  * that poll, it returns the spans that became final. Pure: no I/O, no clock, no randomness.
  *
- * Never call it for a failed poll: a pod counts as gone only after it is missing from
- * `missingPollsBeforeGone` successful polls in a row.
+ * Never call it for a failed poll. A pod counts as gone only after it is missing from
+ * `missingPollsBeforeGone` successful polls and for `goneAfterMs`, and never while a kubelet
+ * restart is being held (see {@link KubeletRestartHold}).
  */
 export class PodTracker {
   readonly #options: Required<Omit<PodTrackerOptions, 'catchUpCutoff'>> &
     Pick<PodTrackerOptions, 'catchUpCutoff'>;
   readonly #factory: SpanFactory;
   readonly #pods = new Map<string, TrackedPod>();
-  readonly #gone = new Map<string, Set<string>>();
-  /** Notices of the observe() call in progress. */
-  #notices: TrackerNotice[] = [];
-  /** Time of the observe() call in progress. */
-  #now: Time = [0, 0];
+  /** Ended pods, oldest first (bounded): a uid that comes back continues where it was. */
+  readonly #gone = new Map<string, TrackedPod>();
+  readonly #hold: KubeletRestartHold;
+  #previousListed = new Set<string>();
+  #ownPodListedBefore = false;
   #revision = 0;
 
   constructor(options: PodTrackerOptions, snapshot?: TrackerSnapshot) {
     this.#options = {
       missingPollsBeforeGone: 2,
+      goneAfterMs: 5000,
+      restartGraceMs: 60_000,
       maxEventsPerPod: 128,
       rememberGonePods: 2000,
       maxTrackedPods: 5000,
@@ -171,6 +185,10 @@ export class PodTracker {
       ...options,
     };
     this.#factory = new SpanFactory(options.hash);
+    this.#hold = new KubeletRestartHold({
+      stableForMs: this.#options.goneAfterMs,
+      graceMs: this.#options.restartGraceMs,
+    });
     if (snapshot) for (const pod of snapshot.pods) this.#pods.set(pod.ref.uid, fromSnapshot(pod));
   }
 
@@ -182,10 +200,7 @@ export class PodTracker {
     return { pods: [...this.#pods.values()].map(toSnapshot) };
   }
 
-  /**
-   * Grows whenever state worth a checkpoint changes (pods added or removed, spans built, runs
-   * opened or closed, events recorded); equal revisions mean equal snapshots.
-   */
+  /** Changes whenever the snapshot does: equal revisions mean equal snapshots. */
   get revision(): number {
     return this.#revision;
   }
@@ -204,20 +219,74 @@ export class PodTracker {
 
   /** Whether any traced pod has not finished yet (the poll loop polls faster then). */
   get hasLivePods(): boolean {
-    for (const pod of this.#pods.values()) if (pod.identity && !pod.podSpanDone) return true;
+    for (const pod of this.#pods.values()) {
+      if (pod.identity && (!pod.podSpanDone || (pod.reappeared && hasOpenRuns(pod)))) return true;
+    }
     return false;
   }
 
-  observe(pods: readonly KubeletPod[], now: Time): ObserveResult {
-    const spans: SpanData[] = [];
-    const notices: TrackerNotice[] = [];
-    this.#notices = notices;
-    this.#now = now;
+  /** Whether gone decisions are held because of a kubelet restart. */
+  get holdingForRestart(): boolean {
+    return this.#hold.holding;
+  }
+
+  /**
+   * The runtime lookups `observe` would use for these pods: runs about to be built (terminated,
+   * or open runs the kubelet no longer shows running), open runs of pods missing from the list
+   * (looked up from the first miss on: the runtime forgets removed containers within about a
+   * minute), and sandboxes of pods whose `sandbox` span is about to be built.
+   */
+  runtimeQueries(pods: readonly KubeletPod[]): RuntimeQueries {
+    const ids = new Set<string>();
+    const sandboxes: string[] = [];
     const listed = new Set<string>();
+    for (const pod of pods) {
+      listed.add(pod.uid);
+      const tracked = this.#pods.get(pod.uid) ?? this.#gone.get(pod.uid);
+      if (tracked && (!tracked.identity || (tracked.podSpanDone && !tracked.reappeared))) continue;
+      for (const [role, statuses] of [
+        ['init-container', pod.initContainerStatuses],
+        ['container', pod.containerStatuses],
+      ] as const) {
+        for (const status of statuses) {
+          const track = tracked?.containers.get(`${role}/${status.name}`);
+          for (const run of finishedRuns(status)) {
+            const id = run.term.containerID || (run.current ? status.containerID : undefined);
+            if (id && !(track && isRunDone(track, id, run.index))) ids.add(id);
+          }
+          const open = track?.open;
+          if (open?.containerId && !(status.state.running && status.containerID === open.runKey)) {
+            ids.add(open.containerId);
+          }
+        }
+      }
+      const ready = pod.conditions.some(
+        (c) => c.type === 'PodReadyToStartContainers' && c.status === 'True',
+      );
+      if (ready && !tracked?.emitted.has('phase/sandbox')) sandboxes.push(pod.uid);
+    }
+    for (const [uid, tracked] of this.#pods) {
+      if (listed.has(uid) || !tracked.identity) continue;
+      for (const track of tracked.containers.values()) {
+        if (track.open?.containerId) ids.add(track.open.containerId);
+      }
+    }
+    return { containerIds: [...ids], sandboxPodUids: sandboxes };
+  }
+
+  observe(pods: readonly KubeletPod[], now: Time, context: PollContext = {}): ObserveResult {
+    const run: PollRun = {
+      now,
+      runtime: context.runtime ?? NO_RUNTIME,
+      spans: [],
+      notices: [],
+    };
+    const listed = new Set<string>();
+    const signs: string[] = [];
     let overCap = 0;
     for (const pod of pods) {
       if (listed.has(pod.uid)) {
-        notices.push({ kind: 'duplicateUid', pod: refOf(pod) });
+        run.notices.push({ kind: 'duplicateUid', pod: refOf(pod) });
         continue;
       }
       listed.add(pod.uid);
@@ -227,28 +296,87 @@ export class PodTracker {
           overCap++;
           continue;
         }
-        tracked = this.#startTracking(pod, now, notices);
+        tracked = this.#reappeared(pod, run) ?? this.#startTracking(pod, now, run.notices);
         this.#pods.set(pod.uid, tracked);
-        this.#revision++;
+        this.#mark(tracked);
       }
-      tracked.missing = 0;
-      tracked.firstMissingAt = undefined;
-      if (tracked.identity) this.#update(tracked, tracked.identity, pod, now, spans);
+      const seen = parseTime(pod.annotations[SEEN_ANNOTATION]);
+      if (seen && tracked.seenLatest && !sameTime(seen, tracked.seenLatest)) {
+        if (!signs.includes('config_seen_changed')) signs.push('config_seen_changed');
+      }
+      if (seen) tracked.seenLatest = seen;
+      if (tracked.missing !== 0) {
+        tracked.missing = 0;
+        tracked.firstMissingAt = undefined;
+        this.#mark(tracked);
+      }
+      const revision = this.#revision;
+      if (tracked.identity) this.#update(tracked, tracked.identity, pod, run);
       tracked.lastSeenAt = now;
+      // The snapshot's `lastSeenAt` moves with the pod's other changes only (equal revisions,
+      // equal snapshots); restored, it is a poll that listed the pod, never a later one.
+      if (this.#revision !== revision) tracked.persistedSeenAt = now;
     }
+
+    if (context.afterConnectFailure) signs.push('connection_refused');
+    if (context.ownPodListed === false && this.#ownPodListedBefore) signs.push('own_pod_missing');
+    if (context.ownPodListed !== undefined) this.#ownPodListedBefore = context.ownPodListed;
+    const hold = this.#hold.observe({
+      now,
+      listChanged: !sameSet(listed, this.#previousListed),
+      restartSignal: signs.length > 0,
+    });
+    this.#previousListed = listed;
+    if (hold.started) run.notices.push({ kind: 'kubeletRestart', signs });
+
     for (const [uid, tracked] of this.#pods) {
       if (listed.has(uid)) continue;
       tracked.missing++;
       if (tracked.missing === 1) tracked.firstMissingAt = now;
-      if (tracked.missing < this.#options.missingPollsBeforeGone) continue;
-      if (tracked.identity) this.#finalize(tracked, tracked.identity, spans);
+      this.#mark(tracked);
+      if (hold.holding || tracked.missing < this.#options.missingPollsBeforeGone) continue;
+      if (diffMillis(tracked.firstMissingAt ?? now, now) < this.#options.goneAfterMs) continue;
+      if (tracked.identity) this.#finalize(tracked, tracked.identity, run);
       this.#pods.delete(uid);
       this.#revision++;
-      this.#remember(uid, tracked.emitted);
-      notices.push({ kind: 'podGone', pod: tracked.ref, traced: tracked.identity !== undefined });
+      this.#remember(tracked);
+      run.notices.push({
+        kind: 'podGone',
+        pod: tracked.ref,
+        traced: tracked.identity !== undefined,
+      });
     }
-    if (overCap > 0) notices.push({ kind: 'podCapReached', skipped: overCap });
-    return { spans, notices };
+    if (overCap > 0) run.notices.push({ kind: 'podCapReached', skipped: overCap });
+    return { spans: run.spans, notices: run.notices };
+  }
+
+  /** Records that persisted state of `tracked` changed. */
+  #mark(tracked: TrackedPod): void {
+    this.#revision++;
+    tracked.persistedSeenAt = tracked.lastSeenAt;
+  }
+
+  /** Sets a field, marking the pod when the value changes. */
+  #set<K extends 'phase' | 'reason' | 'deleting' | 'allTerminated' | 'firstFailure'>(
+    tracked: TrackedPod,
+    key: K,
+    value: TrackedPod[K],
+  ): void {
+    if (tracked[key] === value) return;
+    tracked[key] = value;
+    this.#mark(tracked);
+  }
+
+  /** A pod ended earlier and listed again: it continues with the state it had. */
+  #reappeared(pod: KubeletPod, run: PollRun): TrackedPod | undefined {
+    const tracked = this.#gone.get(pod.uid);
+    if (!tracked) return undefined;
+    this.#gone.delete(pod.uid);
+    tracked.missing = 0;
+    tracked.firstMissingAt = undefined;
+    tracked.reappeared = tracked.podSpanDone;
+    run.notices.push({ kind: 'podReappeared', pod: tracked.ref });
+    return tracked;
   }
 
   #startTracking(pod: KubeletPod, now: Time, notices: TrackerNotice[]): TrackedPod {
@@ -294,10 +422,8 @@ export class PodTracker {
         notices.push({ kind: 'noContext', pod: ref, unresolvable: found.unresolvable });
         break;
     }
-    const remembered = this.#gone.get(pod.uid);
-    this.#gone.delete(pod.uid);
-    let done = remembered?.has(spanKey(identity?.traceId ?? '', pod.uid, 'pod')) ?? false;
-    if (identity && !done && this.#finishedBeforeCutoff(pod)) {
+    let done = false;
+    if (identity && this.#finishedBeforeCutoff(pod)) {
       done = true;
       notices.push({ kind: 'catchUpSkipped', pod: ref });
     }
@@ -305,18 +431,20 @@ export class PodTracker {
       ref,
       ...(identity ? { identity } : {}),
       firstSeen: now,
-      emitted: remembered ?? new Set(),
+      emitted: new Set(),
       containers: new Map(),
       events: [],
-      eventKeys: new Set(),
+      reasonsSeen: [],
       droppedEvents: 0,
       podSpanDone: done,
+      reappeared: false,
       missing: 0,
       deleting: false,
       allTerminated: false,
       childSpans: 0,
       droppedSpans: 0,
       lastSeenAt: now,
+      persistedSeenAt: now,
     };
   }
 
@@ -334,43 +462,60 @@ export class PodTracker {
     return end !== undefined && compareTime(end, cutoff) < 0;
   }
 
-  /** Emits a child span of the pod, within the per-pod cap and clamped to the poll time. */
-  #child(tracked: TrackedPod, span: SpanData, spans: SpanData[]): void {
-    this.#revision++;
+  /**
+   * Emits a child span of the pod, within the per-pod cap and clamped to the poll time; the pod
+   * span will enclose it. Returns whether it was emitted.
+   */
+  #child(tracked: TrackedPod, span: SpanData, run: PollRun): boolean {
+    this.#mark(tracked);
     if (tracked.childSpans >= this.#options.maxSpansPerPod) {
       if (tracked.droppedSpans === 0) {
-        this.#notices.push({ kind: 'spanCapReached', pod: tracked.ref });
+        run.notices.push({ kind: 'spanCapReached', pod: tracked.ref });
       }
       tracked.droppedSpans++;
-      return;
+      return false;
     }
     tracked.childSpans++;
-    spans.push(clampToPoll(span, this.#now, this.#options.futureToleranceMs));
+    const final = clampToPoll(span, run.now, this.#options.futureToleranceMs);
+    const start = edgeOf(final, 'start');
+    const end = edgeOf(final, 'end');
+    if (!tracked.childStart || compareTime(start.time, tracked.childStart.time) < 0) {
+      tracked.childStart = start;
+    }
+    if (!tracked.childEnd || compareTime(end.time, tracked.childEnd.time) > 0) {
+      tracked.childEnd = end;
+    }
+    run.spans.push(final);
+    return true;
   }
 
-  #update(
-    tracked: TrackedPod,
-    identity: PodIdentity,
-    pod: KubeletPod,
-    now: Time,
-    spans: SpanData[],
-  ): void {
-    if (tracked.podSpanDone) return;
-    tracked.creation ??= parseTime(pod.creationTimestamp);
-    tracked.phase = pod.phase;
-    tracked.reason = pod.reason;
-    tracked.deleting = pod.deletionTimestamp !== undefined;
-
-    const seen = parseTime(pod.annotations['kubernetes.io/config.seen']);
-    if (seen) {
-      tracked.seen ??= seen;
-      this.#addEvent(tracked, 'kubelet-saw', 'kubelet saw pod', seen, 'kubelet', {});
+  #update(tracked: TrackedPod, identity: PodIdentity, pod: KubeletPod, run: PollRun): void {
+    if (tracked.podSpanDone && !tracked.reappeared) return;
+    const { now } = run;
+    if (!tracked.creation) {
+      const creation = parseTime(pod.creationTimestamp);
+      if (creation) {
+        tracked.creation = creation;
+        this.#mark(tracked);
+      }
     }
-    if (pod.reason) {
-      this.#addEvent(tracked, `reason/${pod.reason}`, pod.reason, now, 'pod.status.reason', {});
-    }
+    this.#set(tracked, 'phase', pod.phase);
+    this.#set(tracked, 'reason', pod.reason);
+    this.#set(tracked, 'deleting', pod.deletionTimestamp !== undefined);
 
-    this.#phaseSpans(tracked, identity, pod, now, spans);
+    if (!tracked.podSpanDone) {
+      const seen = parseTime(pod.annotations[SEEN_ANNOTATION]);
+      if (seen && !tracked.seen) {
+        tracked.seen = seen;
+        this.#mark(tracked);
+        this.#addEvent(tracked, 'kubelet saw pod', seen, 'kubelet', {});
+      }
+      if (pod.reason && !tracked.reasonsSeen.includes(pod.reason)) {
+        if (tracked.reasonsSeen.length < MAX_REASONS) tracked.reasonsSeen.push(pod.reason);
+        this.#addEvent(tracked, pod.reason, now, 'pod.status.reason', {});
+      }
+      this.#phaseSpans(tracked, identity, pod, run);
+    }
 
     const shuttingDown =
       tracked.deleting ||
@@ -388,26 +533,26 @@ export class PodTracker {
       for (const status of statuses) {
         const spec = specs.get(`${role}/${status.name}`);
         const sidecar = role === 'init-container' && spec?.restartPolicy === 'Always';
-        this.#container(tracked, identity, role, status, spec, sidecar, shuttingDown, now, spans);
+        this.#container(tracked, identity, role, status, spec, { sidecar, shuttingDown }, run);
         if (status.state.terminated === undefined) allTerminated = false;
       }
     }
-    tracked.allTerminated = allTerminated;
+    this.#set(tracked, 'allTerminated', allTerminated);
 
-    if (TERMINAL_PHASES.has(pod.phase ?? '') && !this.#hasOpenRuns(tracked)) {
-      spans.push(
-        this.#podSpan(tracked, identity, tracked.latestFinish ?? pollEdge(now, tracked.lastSeenAt)),
+    if (!tracked.podSpanDone && TERMINAL_PHASES.has(pod.phase ?? '') && !hasOpenRuns(tracked)) {
+      run.spans.push(
+        this.#podSpan(
+          tracked,
+          identity,
+          tracked.latestFinish ?? pollEdge(now, tracked.lastSeenAt),
+          run,
+        ),
       );
     }
   }
 
-  #phaseSpans(
-    tracked: TrackedPod,
-    identity: PodIdentity,
-    pod: KubeletPod,
-    now: Time,
-    spans: SpanData[],
-  ) {
+  #phaseSpans(tracked: TrackedPod, identity: PodIdentity, pod: KubeletPod, run: PollRun) {
+    const { now } = run;
     const trueAt = (type: string): Time | undefined => {
       const c = pod.conditions.find((x) => x.type === type && x.status === 'True');
       return c ? parseTime(c.lastTransitionTime) : undefined;
@@ -419,10 +564,13 @@ export class PodTracker {
     const bySeen = tracked.seen ?? now;
     const phase = (name: string, start: TimeEdge | undefined, end: TimeEdge | undefined) => {
       if (!start || !end) return;
-      const key = spanKey(identity.traceId, identity.uid, 'phase', name);
+      const key = `phase/${name}`;
       if (tracked.emitted.has(key)) return;
       tracked.emitted.add(key);
-      this.#child(tracked, this.#factory.phaseSpan(identity, name, start, end), spans);
+      let span = this.#factory.phaseSpan(identity, name, start, end);
+      const sandboxAt = name === 'sandbox' ? run.runtime.sandboxCreated(identity.uid) : undefined;
+      if (sandboxAt) span = withSandboxCreated(span, sandboxAt);
+      this.#child(tracked, span, run);
     };
     const edge = (t: Time | undefined, observedBy: Time) =>
       t ? kubeletEdge(t, observedBy) : undefined;
@@ -445,126 +593,164 @@ export class PodTracker {
   #container(
     tracked: TrackedPod,
     identity: PodIdentity,
-    role: 'init-container' | 'container',
+    role: Role,
     status: ContainerStatus,
     spec: ContainerSpec | undefined,
-    sidecar: boolean,
-    shuttingDown: boolean,
-    now: Time,
-    spans: SpanData[],
+    flags: { sidecar: boolean; shuttingDown: boolean },
+    run: PollRun,
   ): void {
+    const { now } = run;
     const trackKey = `${role}/${status.name}`;
     let track = tracked.containers.get(trackKey);
     if (!track) {
-      track = { highestIndex: -1 };
+      track = newContainerTrack();
       tracked.containers.set(trackKey, track);
+      this.#mark(tracked);
     }
-    // A status older than what this container already showed (a stale list): ignore it.
-    if (track.open && status.restartCount < track.open.index) return;
+    // Never go backwards: a status older than what this container already showed is ignored.
+    if (status.restartCount < track.highestRestartCount) {
+      this.#stale(tracked, 'restart_count_decreased', run);
+      return;
+    }
+    if (status.restartCount > track.highestRestartCount) {
+      track.highestRestartCount = status.restartCount;
+      this.#mark(tracked);
+    }
     const image = status.image || spec?.image;
-    const { state, lastState } = status;
-
-    const finished: { term: TerminatedState; index: number; current: boolean }[] = [];
-    if (lastState.terminated) {
-      const index = state.waiting ? status.restartCount : status.restartCount - 1;
-      finished.push({ term: lastState.terminated, index: Math.max(0, index), current: false });
-    }
-    if (state.terminated) {
-      finished.push({ term: state.terminated, index: status.restartCount, current: true });
-    }
-    const running = state.running
+    const running = status.state.running
       ? {
           runKey: status.containerID || `#${status.restartCount}`,
           index: status.restartCount,
-          start: parseTime(state.running.startedAt),
+          start: parseTime(status.state.running.startedAt),
         }
       : undefined;
 
+    const finished = finishedRuns(status);
+    const claimed = new Set(finished.map((f) => f.term.containerID).filter(Boolean));
     for (const { term, index, current } of finished) {
       const containerId = term.containerID || (current ? status.containerID : undefined);
-      const runKey = containerId || `#${index}`;
-      const key = spanKey(identity.traceId, identity.uid, role, status.name, runKey);
-      if (tracked.emitted.has(key)) continue;
-      const open = track.open?.runKey === runKey ? track.open : undefined;
-      const startedAt = parseTime(term.startedAt) ?? open?.start;
-      const start = startedAt ? kubeletEdge(startedAt, open?.firstSeenAt ?? now) : undefined;
+      const open = track.open;
+      // A run the kubelet lost (`ContainerStatusUnknown`) has no container id: it is the open
+      // run when that one started no later and no other entry claims its id.
+      const adopt = !containerId && open && open.index <= index && !claimed.has(open.runKey);
+      const runKey = containerId || (adopt && open ? open.runKey : `#${index}`);
+      const previous = doneRun(track, runKey);
+      if (previous) {
+        if (previous.finishedAt && term.finishedAt && previous.finishedAt !== term.finishedAt) {
+          this.#stale(tracked, 'finish_changed', run);
+        }
+        continue;
+      }
+      if (isRunDone(track, runKey, index)) continue;
+      const openRun = open?.runKey === runKey ? open : undefined;
+      const startedAt = parseTime(term.startedAt) ?? openRun?.start;
+      const start = startedAt ? kubeletEdge(startedAt, openRun?.firstSeenAt ?? now) : undefined;
       const finishedAt = parseTime(term.finishedAt);
       // No finishedAt (ContainerStatusUnknown): it ended between the last poll and this one.
       const end = finishedAt ? kubeletEdge(finishedAt, now) : pollEdge(now, tracked.lastSeenAt);
-      this.#noteFinish(tracked, end);
       const expectedStop =
         current && tracked.deleting
           ? ('pod_deletion' as const)
-          : sidecar && shuttingDown
+          : flags.sidecar && flags.shuttingDown
             ? ('sidecar_shutdown' as const)
             : undefined;
-      const run: ContainerRun = {
+      const realId = containerId ?? openRun?.containerId;
+      const containerRun: ContainerRun = {
         role,
         containerName: status.name,
         index,
         runKey,
-        ...(containerId ? { containerId } : {}),
+        ...(realId ? { containerId: realId } : {}),
         ...(image ? { image } : {}),
         ...(start ? { start } : {}),
         end,
         ...(term.exitCode !== undefined ? { exitCode: term.exitCode } : {}),
         ...(term.signal !== undefined ? { signal: term.signal } : {}),
         ...(term.reason ? { reason: term.reason } : {}),
-        unobservedRuns: open ? open.unobservedRuns : Math.max(0, index - track.highestIndex - 1),
-        sidecar,
+        unobservedRuns: openRun
+          ? openRun.unobservedRuns
+          : Math.max(0, index - track.highestIndex - 1),
+        sidecar: flags.sidecar,
         ...(expectedStop ? { expectedStop } : {}),
       };
-      tracked.emitted.add(key);
+      markRunDone(track, {
+        runKey,
+        index,
+        ...(term.finishedAt ? { finishedAt: term.finishedAt } : {}),
+      });
       const failed = term.reason === 'OOMKilled' || (term.exitCode ?? 0) !== 0;
       if (failed && !expectedStop && !tracked.firstFailure) {
-        tracked.firstFailure = `${role} ${status.name}: ${term.reason ?? 'Error'} (exit ${term.exitCode ?? 'unknown'})`;
+        this.#set(
+          tracked,
+          'firstFailure',
+          `${role} ${status.name}: ${term.reason ?? 'Error'} (exit ${term.exitCode ?? 'unknown'})`,
+        );
       }
-      this.#child(
-        tracked,
-        this.#factory.containerRunSpan(identity, run, this.#creationEdge(tracked)),
-        spans,
-      );
+      this.#runSpan(tracked, identity, containerRun, run);
       track.highestIndex = Math.max(track.highestIndex, index);
-      if (open) track.open = undefined;
+      if (openRun) track.open = undefined;
+    }
+
+    if (running && isRunDone(track, running.runKey, running.index)) {
+      // Running again after it was shown terminated: an older status (stale list).
+      if (status.containerID) this.#stale(tracked, 'running_after_terminated', run);
+      return;
     }
 
     // A run seen running that is neither running now nor shown terminated was lost between
     // polls (restarted twice, or its status was dropped): end it where the next run began.
     if (track.open && track.open.runKey !== running?.runKey) {
       const end = pollEdge(running?.start ?? now, tracked.lastSeenAt);
-      this.#closeOpenRun(tracked, identity, role, status.name, track, end, sidecar, spans);
+      this.#closeOpenRun(tracked, identity, role, status.name, track, end, flags.sidecar, run);
     }
 
-    if (running) {
-      const key = spanKey(identity.traceId, identity.uid, role, status.name, running.runKey);
-      if (!tracked.emitted.has(key) && !track.open) {
-        track.open = {
-          runKey: running.runKey,
-          index: running.index,
-          firstSeenAt: now,
-          ...(running.start ? { start: running.start } : {}),
-          ...(status.containerID ? { containerId: status.containerID } : {}),
-          ...(image ? { image } : {}),
-          unobservedRuns: Math.max(0, running.index - track.highestIndex - 1),
-        };
-        track.highestIndex = Math.max(track.highestIndex, running.index);
-        this.#revision++;
+    if (running && !track.open) {
+      track.open = {
+        runKey: running.runKey,
+        index: running.index,
+        firstSeenAt: now,
+        ...(running.start ? { start: running.start } : {}),
+        ...(status.containerID ? { containerId: status.containerID } : {}),
+        ...(image ? { image } : {}),
+        unobservedRuns: Math.max(0, running.index - track.highestIndex - 1),
+      };
+      track.highestIndex = Math.max(track.highestIndex, running.index);
+      this.#mark(tracked);
+    }
+
+    const waiting = status.state.waiting?.reason;
+    if (waiting && !ORDINARY_WAITING.has(waiting) && !tracked.podSpanDone) {
+      const marks = track.waitingMarks;
+      if (marks.restartCount !== status.restartCount) {
+        track.waitingMarks = { restartCount: status.restartCount, reasons: [] };
       }
-    }
-
-    const waiting = state.waiting?.reason;
-    if (waiting && !ORDINARY_WAITING.has(waiting)) {
-      this.#addEvent(
-        tracked,
-        `waiting/${trackKey}/${waiting}/${status.restartCount}`,
-        waiting,
-        now,
-        'container.waiting',
-        {
+      const reasons = track.waitingMarks.reasons;
+      if (!reasons.includes(waiting) && reasons.length < MAX_REASONS) {
+        reasons.push(waiting);
+        this.#addEvent(tracked, waiting, now, 'container.waiting', {
           [ATTR.k8sContainerName]: status.name,
           [ATTR.k8sContainerRestartCount]: status.restartCount,
-        },
-      );
+        });
+      }
+    }
+  }
+
+  #stale(tracked: TrackedPod, stale: StaleKind, run: PollRun): void {
+    run.notices.push({ kind: 'staleStatus', pod: tracked.ref, stale });
+  }
+
+  /** Builds a container-run span (with the runtime's times when known) and emits it. */
+  #runSpan(tracked: TrackedPod, identity: PodIdentity, containerRun: ContainerRun, run: PollRun) {
+    let span = this.#factory.containerRunSpan(identity, containerRun, this.#creationEdge(tracked));
+    const runtime = containerRun.containerId
+      ? run.runtime.container(containerRun.containerId)
+      : undefined;
+    if (runtime) span = withRuntimeTimes(span, runtime);
+    if (this.#child(tracked, span, run)) {
+      const end = edgeOf(span, 'end');
+      if (!tracked.latestFinish || compareTime(end.time, tracked.latestFinish.time) > 0) {
+        tracked.latestFinish = end;
+      }
     }
   }
 
@@ -572,36 +758,21 @@ export class PodTracker {
   #closeOpenRun(
     tracked: TrackedPod,
     identity: PodIdentity,
-    role: 'init-container' | 'container',
+    role: Role,
     name: string,
     track: ContainerTrack,
     end: TimeEdge,
     sidecar: boolean,
-    spans: SpanData[],
+    run: PollRun,
   ): void {
-    const open = track.open;
+    const open: OpenRunSnapshot | undefined = track.open;
     if (!open) return;
     track.open = undefined;
-    const key = spanKey(identity.traceId, identity.uid, role, name, open.runKey);
-    if (tracked.emitted.has(key)) return;
-    tracked.emitted.add(key);
-    this.#child(
+    this.#mark(tracked);
+    if (isRunDone(track, open.runKey, open.index)) return;
+    markRunDone(track, { runKey: open.runKey, index: open.index });
+    this.#runSpan(
       tracked,
-      this.#openRunSpan(tracked, identity, role, name, open, end, { sidecar }),
-      spans,
-    );
-  }
-
-  #openRunSpan(
-    tracked: TrackedPod,
-    identity: PodIdentity,
-    role: 'init-container' | 'container',
-    name: string,
-    open: OpenRun,
-    end: TimeEdge,
-    flags: { sidecar: boolean },
-  ): SpanData {
-    return this.#factory.containerRunSpan(
       identity,
       {
         role,
@@ -613,27 +784,30 @@ export class PodTracker {
         ...(open.start ? { start: kubeletEdge(open.start, open.firstSeenAt) } : {}),
         end,
         unobservedRuns: open.unobservedRuns,
-        sidecar: flags.sidecar,
+        sidecar,
         ...(tracked.deleting ? { expectedStop: 'pod_deletion' as const } : {}),
       },
-      this.#creationEdge(tracked),
+      run,
     );
   }
 
-  /** The pod left the kubelet's list: end what is still open at the poll that noticed. */
-  #finalize(tracked: TrackedPod, identity: PodIdentity, spans: SpanData[]): void {
+  /** The pod left the kubelet's list: end what is still open at the poll that first missed it. */
+  #finalize(tracked: TrackedPod, identity: PodIdentity, run: PollRun): void {
     const noticed = tracked.firstMissingAt ?? tracked.firstSeen;
-    if (tracked.podSpanDone) return;
+    if (tracked.podSpanDone && !tracked.reappeared) return;
     for (const [trackKey, track] of tracked.containers) {
       if (!track.open) continue;
       const slash = trackKey.indexOf('/');
-      const role = trackKey.slice(0, slash) as 'init-container' | 'container';
+      const role = trackKey.slice(0, slash) as Role;
       const name = trackKey.slice(slash + 1);
       const end = pollEdge(noticed, tracked.lastSeenAt);
-      this.#closeOpenRun(tracked, identity, role, name, track, end, false, spans);
+      this.#closeOpenRun(tracked, identity, role, name, track, end, false, run);
     }
+    if (tracked.podSpanDone) return;
     const end = tracked.allTerminated && tracked.latestFinish ? tracked.latestFinish : undefined;
-    spans.push(this.#podSpan(tracked, identity, end ?? pollEdge(noticed, tracked.lastSeenAt)));
+    run.spans.push(
+      this.#podSpan(tracked, identity, end ?? pollEdge(noticed, tracked.lastSeenAt), run),
+    );
   }
 
   /** Pod creation, narrowed by the kubelet's first sight of the pod. */
@@ -643,24 +817,26 @@ export class PodTracker {
       : pollEdge(tracked.firstSeen);
   }
 
-  #noteFinish(tracked: TrackedPod, end: TimeEdge): void {
-    if (!tracked.latestFinish || compareTime(end.time, tracked.latestFinish.time) > 0) {
-      tracked.latestFinish = end;
-    }
-  }
-
-  #podSpan(tracked: TrackedPod, identity: PodIdentity, end: TimeEdge): SpanData {
+  /** The pod span: from creation to `end`, widened to enclose every child span built. */
+  #podSpan(tracked: TrackedPod, identity: PodIdentity, end: TimeEdge, run: PollRun): SpanData {
     tracked.podSpanDone = true;
-    this.#revision++;
-    tracked.emitted.add(spanKey(identity.traceId, identity.uid, 'pod'));
+    tracked.emitted.add('pod/');
+    this.#mark(tracked);
+    let start = this.#creationEdge(tracked);
+    let encloses = false;
+    if (tracked.childStart && compareTime(tracked.childStart.time, start.time) < 0) {
+      start = tracked.childStart;
+      encloses = true;
+    }
+    let podEnd = end;
+    if (tracked.childEnd && compareTime(tracked.childEnd.time, podEnd.time) > 0) {
+      podEnd = tracked.childEnd;
+      encloses = true;
+    }
     const events = [...tracked.events].sort((a, b) => compareTime(a.time, b.time));
-    const span = this.#factory.podSpan(
+    let span = this.#factory.podSpan(
       identity,
-      {
-        start: this.#creationEdge(tracked),
-        end,
-        startEstimated: tracked.creation === undefined,
-      },
+      { start, end: podEnd, startEstimated: tracked.creation === undefined },
       {
         ...(tracked.phase ? { phase: tracked.phase } : {}),
         ...(tracked.reason ? { reason: tracked.reason } : {}),
@@ -671,25 +847,20 @@ export class PodTracker {
       events,
       tracked.droppedEvents,
     );
-    return clampToPoll(span, this.#now, this.#options.futureToleranceMs);
-  }
-
-  #hasOpenRuns(tracked: TrackedPod): boolean {
-    for (const track of tracked.containers.values()) if (track.open) return true;
-    return false;
+    if (encloses) {
+      span = { ...span, attributes: { ...span.attributes, [ATTR.timeEnclosesChildren]: true } };
+    }
+    return clampToPoll(span, run.now, this.#options.futureToleranceMs);
   }
 
   #addEvent(
     tracked: TrackedPod,
-    key: string,
     name: string,
     time: Time,
     source: string,
     attributes: Record<string, string | number>,
   ): void {
-    if (tracked.eventKeys.has(key)) return;
-    tracked.eventKeys.add(key);
-    this.#revision++;
+    this.#mark(tracked);
     if (tracked.events.length >= this.#options.maxEventsPerPod) {
       tracked.droppedEvents++;
       return;
@@ -697,8 +868,8 @@ export class PodTracker {
     tracked.events.push({ name, time, attributes: { ...attributes, [ATTR.eventSource]: source } });
   }
 
-  #remember(uid: string, emitted: Set<string>): void {
-    this.#gone.set(uid, emitted);
+  #remember(tracked: TrackedPod): void {
+    this.#gone.set(tracked.ref.uid, tracked);
     while (this.#gone.size > this.#options.rememberGonePods) {
       const oldest = this.#gone.keys().next().value;
       if (oldest === undefined) break;
@@ -711,54 +882,46 @@ function refOf(pod: KubeletPod): PodRef {
   return { uid: pod.uid, namespace: pod.namespace, name: pod.name };
 }
 
-/** What every span key of the pod starts with (see `spanKey`). */
-function keyPrefix(pod: Pick<TrackedPod, 'identity' | 'ref'>): string {
-  return pod.identity ? `${pod.identity.traceId}/${pod.ref.uid}/` : '';
+function hasOpenRuns(tracked: TrackedPod): boolean {
+  for (const track of tracked.containers.values()) if (track.open) return true;
+  return false;
 }
 
-function toSnapshot(pod: TrackedPod): PodSnapshot {
+function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const x of a) if (!b.has(x)) return false;
+  return true;
+}
+
+/**
+ * The terminated runs a container status shows, with their restart index: `lastState` is the
+ * run before the current one (the current one itself while the container waits to restart).
+ */
+function finishedRuns(
+  status: ContainerStatus,
+): { term: TerminatedState; index: number; current: boolean }[] {
+  const runs: { term: TerminatedState; index: number; current: boolean }[] = [];
+  const { state, lastState } = status;
+  if (lastState.terminated) {
+    const index = state.waiting ? status.restartCount : status.restartCount - 1;
+    runs.push({ term: lastState.terminated, index: Math.max(0, index), current: false });
+  }
+  if (state.terminated) {
+    runs.push({ term: state.terminated, index: status.restartCount, current: true });
+  }
+  return runs;
+}
+
+/** A built span's start or end as an edge (its time, source and uncertainty attributes). */
+function edgeOf(span: SpanData, which: 'start' | 'end'): TimeEdge {
+  const source = span.attributes[which === 'start' ? ATTR.startSource : ATTR.endSource];
+  const uncertainty: AttributeValue | undefined =
+    span.attributes[which === 'start' ? ATTR.startUncertaintyMs : ATTR.endUncertaintyMs];
   return {
-    ref: pod.ref,
-    ...(pod.identity ? { identity: pod.identity } : {}),
-    firstSeen: pod.firstSeen,
-    // Keys share the `traceId/uid/` prefix: stored without it (a third of a pod's checkpoint).
-    emitted: [...pod.emitted].map((key) => key.slice(keyPrefix(pod).length)),
-    containers: [...pod.containers].map(([key, track]) => ({
-      key,
-      highestIndex: track.highestIndex,
-      ...(track.open ? { open: track.open } : {}),
-    })),
-    events: pod.events,
-    eventKeys: [...pod.eventKeys],
-    droppedEvents: pod.droppedEvents,
-    podSpanDone: pod.podSpanDone,
-    missing: pod.missing,
-    ...(pod.firstMissingAt ? { firstMissingAt: pod.firstMissingAt } : {}),
-    ...(pod.creation ? { creation: pod.creation } : {}),
-    ...(pod.phase ? { phase: pod.phase } : {}),
-    ...(pod.reason ? { reason: pod.reason } : {}),
-    deleting: pod.deleting,
-    ...(pod.latestFinish ? { latestFinish: pod.latestFinish } : {}),
-    ...(pod.seen ? { seen: pod.seen } : {}),
-    ...(pod.firstFailure ? { firstFailure: pod.firstFailure } : {}),
-    lastSeenAt: pod.lastSeenAt,
-    allTerminated: pod.allTerminated,
-    childSpans: pod.childSpans,
-    droppedSpans: pod.droppedSpans,
+    time: which === 'start' ? span.start : span.end,
+    source: source === 'cri' || source === 'poll' ? source : 'kubelet',
+    uncertaintyMs: typeof uncertainty === 'number' ? uncertainty : 0,
   };
 }
 
-function fromSnapshot(pod: PodSnapshot): TrackedPod {
-  return {
-    ...pod,
-    emitted: new Set(pod.emitted.map((suffix) => keyPrefix(pod) + suffix)),
-    containers: new Map(
-      pod.containers.map((c) => [
-        c.key,
-        { highestIndex: c.highestIndex, ...(c.open ? { open: c.open } : {}) },
-      ]),
-    ),
-    events: [...pod.events],
-    eventKeys: new Set(pod.eventKeys),
-  };
-}
+export type { SpanEvent };

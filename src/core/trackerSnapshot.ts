@@ -14,22 +14,46 @@ export interface OpenRunSnapshot {
   readonly unobservedRuns: number;
 }
 
+/** A run whose span was built (or dropped by the per-pod cap): never built again. */
+export interface DoneRunSnapshot {
+  readonly runKey: string;
+  readonly index: number;
+  /** `finishedAt` as the kubelet reported it when the run was built (absent: none). */
+  readonly finishedAt?: string;
+}
+
+/** One container's state within a pod. */
+export interface ContainerSnapshot {
+  /** `container/<name>` or `init-container/<name>`. */
+  readonly key: string;
+  /** Highest run index observed in any state (-1: none yet). */
+  readonly highestIndex: number;
+  /** Highest `restartCount` the kubelet reported (-1: none yet): a lower one is a stale status. */
+  readonly highestRestartCount: number;
+  readonly open?: OpenRunSnapshot;
+  /** The newest runs already built, oldest first (bounded, see `RECENT_RUNS`). */
+  readonly done: readonly DoneRunSnapshot[];
+  /** Runs with an index at or below this were built or dropped (-1: none). */
+  readonly doneThrough: number;
+  /** Waiting reasons already recorded as events for the current `restartCount`. */
+  readonly waitingMarks: { readonly restartCount: number; readonly reasons: readonly string[] };
+}
+
 /** The tracker's state of one pod, as plain JSON-serialisable data. */
 export interface PodSnapshot {
   readonly ref: { readonly uid: string; readonly namespace: string; readonly name: string };
   readonly identity?: PodIdentity;
   readonly firstSeen: Time;
-  /** Keys of the spans already built for this pod, without their `traceId/podUid/` prefix. */
+  /** Pod and phase spans already built, by `role/name` (`pod/`, `phase/sandbox`, ...). */
   readonly emitted: readonly string[];
-  readonly containers: readonly {
-    readonly key: string;
-    readonly highestIndex: number;
-    readonly open?: OpenRunSnapshot;
-  }[];
+  readonly containers: readonly ContainerSnapshot[];
   readonly events: readonly SpanEvent[];
-  readonly eventKeys: readonly string[];
+  /** Pod reasons already recorded as events (bounded). */
+  readonly reasonsSeen: readonly string[];
   readonly droppedEvents: number;
   readonly podSpanDone: boolean;
+  /** The pod came back after it had been ended: only its later runs are built. */
+  readonly reappeared: boolean;
   readonly missing: number;
   readonly firstMissingAt?: Time;
   readonly creation?: Time;
@@ -37,8 +61,12 @@ export interface PodSnapshot {
   readonly reason?: string;
   readonly deleting: boolean;
   readonly latestFinish?: TimeEdge;
+  /** Earliest start and latest end of the child spans built so far: the pod span encloses them. */
+  readonly childStart?: TimeEdge;
+  readonly childEnd?: TimeEdge;
   readonly seen?: Time;
   readonly firstFailure?: string;
+  /** A poll that listed the pod (the last one as of the last change of this snapshot). */
   readonly lastSeenAt: Time;
   readonly allTerminated: boolean;
   readonly childSpans: number;
@@ -82,6 +110,35 @@ function isIdentity(v: unknown): v is PodIdentity {
   );
 }
 
+const isOpenRun = (o: unknown) =>
+  isObject(o) &&
+  typeof o.runKey === 'string' &&
+  Number.isInteger(o.index) &&
+  optional(o.start, isTime) &&
+  isTime(o.firstSeenAt) &&
+  optional(o.containerId, (x) => typeof x === 'string') &&
+  optional(o.image, (x) => typeof x === 'string') &&
+  Number.isInteger(o.unobservedRuns);
+
+const isDoneRun = (d: unknown) =>
+  isObject(d) &&
+  typeof d.runKey === 'string' &&
+  Number.isInteger(d.index) &&
+  optional(d.finishedAt, (x) => typeof x === 'string');
+
+const isContainer = (c: unknown) =>
+  isObject(c) &&
+  typeof c.key === 'string' &&
+  Number.isInteger(c.highestIndex) &&
+  Number.isInteger(c.highestRestartCount) &&
+  optional(c.open, isOpenRun) &&
+  Array.isArray(c.done) &&
+  c.done.every(isDoneRun) &&
+  Number.isInteger(c.doneThrough) &&
+  isObject(c.waitingMarks) &&
+  Number.isInteger(c.waitingMarks.restartCount) &&
+  isStringArray(c.waitingMarks.reasons);
+
 function isPodSnapshot(v: unknown): v is PodSnapshot {
   if (!isObject(v) || !isObject(v.ref)) return false;
   const ref = v.ref;
@@ -93,31 +150,19 @@ function isPodSnapshot(v: unknown): v is PodSnapshot {
     isTime(v.firstSeen) &&
     isStringArray(v.emitted) &&
     Array.isArray(v.containers) &&
-    v.containers.every(
-      (c) =>
-        isObject(c) &&
-        typeof c.key === 'string' &&
-        Number.isInteger(c.highestIndex) &&
-        optional(
-          c.open,
-          (o) =>
-            isObject(o) &&
-            typeof o.runKey === 'string' &&
-            Number.isInteger(o.index) &&
-            optional(o.start, isTime) &&
-            isTime(o.firstSeenAt) &&
-            Number.isInteger(o.unobservedRuns),
-        ),
-    ) &&
+    v.containers.every(isContainer) &&
     Array.isArray(v.events) &&
     v.events.every((e) => isObject(e) && typeof e.name === 'string' && isTime(e.time)) &&
-    isStringArray(v.eventKeys) &&
+    isStringArray(v.reasonsSeen) &&
     Number.isInteger(v.droppedEvents) &&
     typeof v.podSpanDone === 'boolean' &&
+    typeof v.reappeared === 'boolean' &&
     Number.isInteger(v.missing) &&
     optional(v.firstMissingAt, isTime) &&
     optional(v.creation, isTime) &&
     optional(v.latestFinish, isEdge) &&
+    optional(v.childStart, isEdge) &&
+    optional(v.childEnd, isEdge) &&
     optional(v.seen, isTime) &&
     optional(v.firstFailure, (x) => typeof x === 'string') &&
     isTime(v.lastSeenAt) &&

@@ -166,7 +166,7 @@ test('mutated kubelet bodies, poll after poll: no throw, every span valid', (t) 
         }
         // and then everything vanishes: open runs and pods are finalized
         built.push(...tracker.observe([], timeFromMillis(now + 250)).spans);
-        built.push(...tracker.observe([], timeFromMillis(now + 500)).spans);
+        built.push(...tracker.observe([], timeFromMillis(now + 5250)).spans);
         checkSpans(t, built);
         total += built.length;
         t.is(tracker.trackedPods, 0);

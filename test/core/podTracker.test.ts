@@ -337,7 +337,12 @@ test('OOM kill then restart: the killed run is its own ERROR span, emitted at on
 
   const deleted1 = tracker.observe([], tAt(40));
   t.deepEqual(deleted1.spans, [], 'one missing poll is not "gone"');
-  const gone = tracker.observe([], tAt(41));
+  t.deepEqual(
+    tracker.observe([], tAt(41)).spans,
+    [],
+    'two polls, but missing for 1 s < GONE_AFTER',
+  );
+  const gone = tracker.observe([], tAt(45));
   const second = one(gone.spans, 'container main');
   t.not(second.spanId, oom.spanId);
   t.deepEqual([second.start, second.end], [tAt(31), tAt(40)], 'ends at the poll that noticed');
@@ -660,8 +665,13 @@ test('null times (ContainerStatusUnknown) never give a span that ends before it 
   for (const s of spans)
     t.true(s.end[0] > s.start[0] || (s.end[0] === s.start[0] && s.end[1] >= s.start[1]), s.name);
   const unknown = spans.filter((s) => s.name === 'container main');
-  t.is(unknown.length, 2, 'the run seen running (no id match) and the unknown terminated run');
-  t.true(unknown.every((s) => s.attributes['kse.end.estimated'] === true));
+  t.is(unknown.length, 1, 'one run, one span: the lost run is the one seen running');
+  const run = unknown[0] as SpanData;
+  t.deepEqual(run.start, tAt(4), 'its start as seen while running');
+  t.is(run.attributes['container.id'], 'u', 'the id of the run seen running');
+  t.is(run.attributes['k8s.container.status.reason'], 'ContainerStatusUnknown');
+  t.is(run.attributes['process.exit.code'], 137);
+  t.is(run.attributes['kse.end.estimated'], true);
 });
 
 test('finishedAt before startedAt is clamped and marked', (t) => {
@@ -723,14 +733,15 @@ test('a pod missing from one poll and back is not ended; one that reappears afte
   t.deepEqual(tracker.observe([done], tAt(8)).spans, [], 'partial list: live is missing once');
   t.deepEqual(tracker.observe([done, live], tAt(9)).spans, []);
   t.deepEqual(tracker.observe([], tAt(10)).spans, []);
-  const gone = tracker.observe([], tAt(11));
+  t.deepEqual(tracker.observe([], tAt(11)).spans, [], 'missing from 2 polls but only for 1 s');
+  const gone = tracker.observe([], tAt(15));
   t.deepEqual(gone.spans.map((s) => s.name).sort(), [
     'container main',
     'pod container-kill-helper',
   ]);
   t.is(tracker.trackedPods, 0);
   t.deepEqual(
-    tracker.observe([done], tAt(12)).spans,
+    tracker.observe([done], tAt(16)).spans,
     [],
     'same uid back: its spans were already emitted',
   );
@@ -761,6 +772,7 @@ test('a restored snapshot resumes exactly: the same spans as an uninterrupted tr
     ],
     [[], tAt(20)],
     [[], tAt(21)],
+    [[], tAt(25)],
   ];
   const straight = newTracker();
   const expected = polls.flatMap(([p, now]) => straight.observe(p, now).spans);
@@ -853,7 +865,7 @@ test('bounded: tracked pods and spans per pod are capped and the overflow report
   t.is(ofA.length, 3, '2 phases + 1 run, then the cap');
   t.is(notices.filter((n) => n.kind === 'spanCapReached').length, 1, 'reported once');
   tracker.observe([pods[1] as KubeletPod], tAt(70));
-  const gone = tracker.observe([pods[1] as KubeletPod], tAt(71));
+  const gone = tracker.observe([pods[1] as KubeletPod], tAt(75));
   const podA = gone.spans.find(
     (s) => s.name.startsWith('pod ') && s.resource['k8s.pod.uid'] === 'a',
   );
@@ -966,7 +978,8 @@ test('an end nobody reported is the poll that noticed, with the gap since the la
     tAt(6),
   );
   tracker.observe([], tAt(8));
-  const { spans } = tracker.observe([], tAt(9));
+  t.deepEqual(tracker.observe([], tAt(9)).spans, [], 'missing for 1 s: not gone yet');
+  const { spans } = tracker.observe([], tAt(13));
   const c = one(spans, 'container main');
   t.deepEqual(c.end, tAt(8));
   t.like(c.attributes, {
