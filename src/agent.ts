@@ -13,6 +13,7 @@ import { createOtlpRetryPolicy } from './export/otlpRetryPolicy.js';
 import type { ExportTarget } from './export/spanExportQueue.js';
 import { SpanExportQueue } from './export/spanExportQueue.js';
 import { type KubeletAccess, KubeletClient, KubeletError } from './kubelet/kubeletClient.js';
+import { pollFailureKind } from './pollFailureKind.js';
 import { PollLoop, type PollOutcome } from './pollLoop.js';
 
 export interface AgentDeps {
@@ -223,7 +224,7 @@ export class Agent {
         body = await this.#client.fetchPods(signal);
       } catch (error) {
         // Aborted by stop(): not a kubelet failure, and nothing to count.
-        if (signal.aborted) return 'failed';
+        if (signal.aborted) return { failed: 'other' };
         return this.#failed(error instanceof KubeletError ? error.kind : 'unexpected', error);
       }
       const polledAt = this.#deps.now();
@@ -297,9 +298,10 @@ export class Agent {
     metrics.kubeletErrors.inc({ kind });
     const now = Date.now();
     const last = this.#lastFailure;
+    const outcome: PollOutcome = { failed: pollFailureKind(error) };
     if (last && last.kind === kind && now - last.loggedAt < FAILURE_LOG_INTERVAL_MS) {
       last.suppressed++;
-      return 'failed';
+      return outcome;
     }
     const hint = error instanceof KubeletError ? error.hint : undefined;
     logger.warn(
@@ -313,7 +315,7 @@ export class Agent {
       'kubelet poll failed; pod state kept as it was',
     );
     this.#lastFailure = { kind, loggedAt: now, suppressed: 0 };
-    return 'failed';
+    return outcome;
   }
 
   #notice(notice: TrackerNotice): void {
