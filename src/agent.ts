@@ -65,6 +65,11 @@ export class Agent {
   #savedRevision = -1;
   #lastTick = 0;
   #everSucceeded = false;
+  /**
+   * Set at shutdown once the unacknowledged spans are on disk: the queue giving them up then is
+   * no loss (the next start sends them), so they are not counted as dropped or failed.
+   */
+  #handedToCheckpoint = false;
 
   constructor(config: Config, deps: AgentDeps) {
     this.#config = config;
@@ -121,6 +126,7 @@ export class Agent {
       },
       onBatchSettled: (batch, outcome) => this.#batchSettled(batch, outcome),
       onDrop: (count, reason) => {
+        if (reason === 'shutdown' && this.#handedToCheckpoint) return;
         deps.metrics.spansDropped.inc({ reason }, count);
         if (reason === 'queueFull' && !this.#warnedQueueFull) {
           this.#warnedQueueFull = true;
@@ -161,7 +167,9 @@ export class Agent {
     const flushed = await this.#queue.flush(Math.max(0, deadline - Date.now() - 300));
     const unacknowledged = this.#queue.pendingSpans();
     if (this.#deps.checkpoint) {
-      await this.#deps.checkpoint.requestSave(() => this.#checkpointData(unacknowledged));
+      this.#handedToCheckpoint = await this.#deps.checkpoint.requestSave(() =>
+        this.#checkpointData(unacknowledged),
+      );
       await this.#deps.checkpoint.close();
     }
     await this.#queue.shutdown(0);
@@ -387,6 +395,8 @@ export class Agent {
       logger.debug({ spans: batch.length }, 'export batch acknowledged');
       return;
     }
+    // Given up at shutdown but saved in the checkpoint: sent again at the next start.
+    if (this.#handedToCheckpoint) return;
     metrics.spansFailed.inc(batch.length);
     metrics.exportBatches.inc({ outcome: 'failed' });
     logger.warn(
