@@ -13,6 +13,7 @@ import { createOtlpRetryPolicy } from './export/otlpRetryPolicy.js';
 import type { ExportTarget } from './export/spanExportQueue.js';
 import { SpanExportQueue } from './export/spanExportQueue.js';
 import { type KubeletAccess, KubeletClient, KubeletError } from './kubelet/kubeletClient.js';
+import { pollFailureKind } from './pollFailureKind.js';
 import { PollLoop, type PollOutcome } from './pollLoop.js';
 
 export interface AgentDeps {
@@ -66,6 +67,11 @@ export class Agent {
   #everSucceeded = false;
   /** The polls since the last success failed to connect (a kubelet restarting refuses them). */
   #connectFailedSinceSuccess = false;
+  /**
+   * Set at shutdown once the unacknowledged spans are on disk: the queue giving them up then is
+   * no loss (the next start sends them), so they are not counted as dropped or failed.
+   */
+  #handedToCheckpoint = false;
 
   constructor(config: Config, deps: AgentDeps) {
     this.#config = config;
@@ -124,6 +130,7 @@ export class Agent {
       },
       onBatchSettled: (batch, outcome) => this.#batchSettled(batch, outcome),
       onDrop: (count, reason) => {
+        if (reason === 'shutdown' && this.#handedToCheckpoint) return;
         deps.metrics.spansDropped.inc({ reason }, count);
         if (reason === 'queueFull' && !this.#warnedQueueFull) {
           this.#warnedQueueFull = true;
@@ -164,7 +171,9 @@ export class Agent {
     const flushed = await this.#queue.flush(Math.max(0, deadline - Date.now() - 300));
     const unacknowledged = this.#queue.pendingSpans();
     if (this.#deps.checkpoint) {
-      await this.#deps.checkpoint.requestSave(() => this.#checkpointData(unacknowledged));
+      this.#handedToCheckpoint = await this.#deps.checkpoint.requestSave(() =>
+        this.#checkpointData(unacknowledged),
+      );
       await this.#deps.checkpoint.close();
     }
     await this.#queue.shutdown(0);
@@ -227,7 +236,7 @@ export class Agent {
         body = await this.#client.fetchPods(signal);
       } catch (error) {
         // Aborted by stop(): not a kubelet failure, and nothing to count.
-        if (signal.aborted) return 'failed';
+        if (signal.aborted) return { failed: 'other' };
         return this.#failed(error instanceof KubeletError ? error.kind : 'unexpected', error);
       }
       const polledAt = this.#deps.now();
@@ -308,14 +317,15 @@ export class Agent {
 
   #failed(kind: string, error: unknown): PollOutcome {
     const { metrics, logger } = this.#deps;
-    if (kind === 'connection') this.#connectFailedSinceSuccess = true;
     metrics.polls.inc({ outcome: 'failed' });
     metrics.kubeletErrors.inc({ kind });
     const now = Date.now();
     const last = this.#lastFailure;
+    const outcome: PollOutcome = { failed: pollFailureKind(error) };
+    if (outcome.failed === 'connection') this.#connectFailedSinceSuccess = true;
     if (last && last.kind === kind && now - last.loggedAt < FAILURE_LOG_INTERVAL_MS) {
       last.suppressed++;
-      return 'failed';
+      return outcome;
     }
     const hint = error instanceof KubeletError ? error.hint : undefined;
     logger.warn(
@@ -329,7 +339,7 @@ export class Agent {
       'kubelet poll failed; pod state kept as it was',
     );
     this.#lastFailure = { kind, loggedAt: now, suppressed: 0 };
-    return 'failed';
+    return outcome;
   }
 
   #notice(notice: TrackerNotice): void {
@@ -424,6 +434,8 @@ export class Agent {
       logger.debug({ spans: batch.length }, 'export batch acknowledged');
       return;
     }
+    // Given up at shutdown but saved in the checkpoint: sent again at the next start.
+    if (this.#handedToCheckpoint) return;
     metrics.spansFailed.inc(batch.length);
     metrics.exportBatches.inc({ outcome: 'failed' });
     logger.warn(

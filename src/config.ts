@@ -8,6 +8,7 @@
  * `OTEL_EXPORTER_OTLP_TRACES_*`) variable, then the general `OTEL_*` one, then the default.
  */
 
+import { isDnsLabel, isDnsSubdomain } from './core/dnsName.js';
 import type { LabelSelector } from './core/labelSelector.js';
 import { parseLabelSelector } from './core/labelSelector.js';
 import { parseCriEndpoint } from './cri/criEndpoint.js';
@@ -1143,18 +1144,6 @@ function parseResourceAttributes(r: Reader): Record<string, string> {
     }
   }
   return attributes;
-}
-
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-
-/** RFC 1123 label, as Kubernetes namespace names are. */
-function isDnsLabel(text: string): boolean {
-  return DNS_LABEL.test(text);
-}
-
-/** RFC 1123 subdomain, as Kubernetes node names are. */
-function isDnsSubdomain(text: string): boolean {
-  return text.length <= 253 && text.split('.').every(isDnsLabel);
 }
 
 const ENV_VAR_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;

@@ -17,14 +17,10 @@ import { toReadableSpan } from './export/toReadableSpan.js';
 import { startHttpServer } from './httpServer.js';
 import { findKubeconfig, kubeconfigAccess } from './kubelet/kubeconfigAccess.js';
 import type { KubeletAccess } from './kubelet/kubeletClient.js';
+import { livenessStaleAfterMs, pollLiveness } from './pollLiveness.js';
 
 /** Hard limit between a termination signal and exit, whatever is still pending (ms). */
 const EXIT_DEADLINE_MS = 9_500;
-/**
- * `/healthz` fails when the poll loop has not ticked for this long (ms): longer than the longest
- * back-off (30 s) plus a kubelet timeout, so a kubelet outage alone never restarts the agent.
- */
-const HEALTH_STALE_MS = 90_000;
 
 function readVersion(): string {
   try {
@@ -110,12 +106,18 @@ async function main(): Promise<void> {
     agent.start();
   }
   const startedAt = Date.now();
+  // `/healthz` fails once the poll loop has not started a poll for this long.
+  const staleAfterMs = livenessStaleAfterMs(config);
   const http = await startHttpServer({
     port: config.httpPort,
     health: () => {
       if (!agent) return { ok: true, detail: { tracing: false } };
-      const since = Date.now() - (agent.lastTick || startedAt);
-      return { ok: since < HEALTH_STALE_MS, detail: { lastPollStartedMsAgo: since } };
+      return pollLiveness({
+        lastTickMs: agent.lastTick,
+        startedAtMs: startedAt,
+        nowMs: Date.now(),
+        staleAfterMs,
+      });
     },
     ready: () =>
       agent

@@ -464,36 +464,44 @@ test('HTTP endpoints: readiness follows the kubelet, /metrics moves as spans are
     const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
     return line === undefined ? undefined : Number(line.split(' ').at(-1));
   };
+  const m = (name: string) => `kubelet_span_exporter_${name}`;
+  /**
+   * Reads /metrics until `holds` (bounded at 20 s on a loaded machine, asserting nothing about
+   * the time); returns the last body read either way, for the assertions to judge.
+   */
+  const metricsWhen = async (holds: (body: string) => boolean): Promise<string> => {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const { body } = await get('/metrics');
+      if (holds(body) || Date.now() > deadline) return body;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
   t.is((await get('/healthz')).status, 200);
   await agentOf(r).waitForLog((l) => l.kind === 'http');
-  const before = await get('/metrics');
-  t.is(metric(before.body, 'kubelet_span_exporter_spans_exported_total'), 0);
-  t.is(metric(before.body, 'kubelet_span_exporter_kubelet_errors_total{kind="http"}'), 1);
-  t.regex(
-    before.body,
-    /kubelet_span_exporter_build_info\{version="0\.1\.0",nodejs_version="[^"]+"\} 1/,
+  const before = await metricsWhen(
+    (body) => metric(body, `${m('kubelet_errors_total')}{kind="http"}`) === 1,
   );
+  t.is(metric(before, m('spans_exported_total')), 0);
+  t.is(metric(before, `${m('kubelet_errors_total')}{kind="http"}`), 1);
+  t.regex(before, /kubelet_span_exporter_build_info\{version="0\.1\.0",nodejs_version="[^"]+"\} 1/);
 
   await serve(r, [podAt(helper, sec(21))]);
   await r.receiver.waitFor((s) => s.length === 3);
   t.is((await get('/readyz')).status, 200);
-  // the ack reaches the agent just after the receiver stored the spans
-  // (a loaded machine can take a while: wait up to 20 s, asserting nothing about the time)
-  let after = await get('/metrics');
-  const deadline = Date.now() + 20_000;
-  while (
-    Date.now() < deadline &&
-    metric(after.body, 'kubelet_span_exporter_spans_exported_total') !== 3
-  ) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    after = await get('/metrics');
-  }
-  t.is(metric(after.body, 'kubelet_span_exporter_spans_exported_total'), 3);
-  t.is(metric(after.body, 'kubelet_span_exporter_spans_built_total'), 3);
-  t.is(metric(after.body, 'kubelet_span_exporter_pods_traced'), 1);
-  t.true((metric(after.body, 'kubelet_span_exporter_polls_total{outcome="ok"}') ?? 0) >= 2);
+  // The ack reaches the agent just after the receiver stored the spans, and serve() returns
+  // once the second poll of the body was requested, not handled: wait for all of it.
+  const settled = (body: string) =>
+    metric(body, m('spans_exported_total')) === 3 &&
+    (metric(body, `${m('polls_total')}{outcome="ok"}`) ?? 0) >= 2 &&
+    (metric(body, m('unchanged_bodies_total')) ?? 0) >= 1;
+  const after = await metricsWhen(settled);
+  t.is(metric(after, m('spans_exported_total')), 3);
+  t.is(metric(after, m('spans_built_total')), 3);
+  t.is(metric(after, m('pods_traced')), 1);
+  t.true((metric(after, `${m('polls_total')}{outcome="ok"}`) ?? 0) >= 2);
   // serve() waits for two polls of the same body: the second is not parsed again
-  t.true((metric(after.body, 'kubelet_span_exporter_unchanged_bodies_total') ?? 0) >= 1);
+  t.true((metric(after, m('unchanged_bodies_total')) ?? 0) >= 1);
   t.is((await get('/nope')).status, 404);
   t.is(await agentOf(r).stop(), 0);
 });

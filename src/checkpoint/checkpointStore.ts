@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { isSpanData, type SpanData } from '../core/spanData.js';
 import type { Time } from '../core/time.js';
 import { isTrackerSnapshot, type TrackerSnapshot } from '../core/trackerSnapshot.js';
+import { realTimers, type TimerHandle, type Timers } from '../timers.js';
 
 /** What the agent needs to resume after a restart. */
 export interface CheckpointData {
@@ -31,8 +32,13 @@ export interface CheckpointStoreOptions {
    * @default 30000
    */
   readonly staleLockMs?: number;
-  /** @default 10000 */
+  /**
+   * How often the lock's modification time is refreshed while the store is open (ms).
+   * @default 10000
+   */
   readonly heartbeatMs?: number;
+  /** Clock (lock age, heartbeat times) and scheduler (heartbeat). @default realTimers */
+  readonly timers?: Timers;
 }
 
 export const CHECKPOINT_FILE = 'checkpoint.json';
@@ -50,25 +56,32 @@ const HEADER = 'kubelet-span-exporter checkpoint';
 export class CheckpointStore {
   readonly #dir: string;
   readonly #owner: string;
-  readonly #heartbeat: NodeJS.Timeout;
-  #writing: Promise<void> | undefined;
+  readonly #timers: Timers;
+  readonly #heartbeatMs: number;
+  #heartbeat: TimerHandle | undefined;
+  #writing: Promise<boolean> | undefined;
   #dirty = false;
   #source: (() => CheckpointData) | undefined;
   #closed = false;
-  readonly stats = { writes: 0, failures: 0, lastBytes: 0 };
   /** Called with the error of a failed write (the store keeps going). */
   onError: (error: unknown) => void = () => {};
   /** Called after each successful write with its size in bytes. */
   onWrite: (bytes: number) => void = () => {};
 
-  private constructor(dir: string, owner: string, heartbeatMs: number) {
+  private constructor(dir: string, owner: string, heartbeatMs: number, timers: Timers) {
     this.#dir = dir;
     this.#owner = owner;
-    this.#heartbeat = setInterval(() => {
-      const now = new Date();
-      utimes(join(dir, LOCK_FILE), now, now).catch(() => {});
-    }, heartbeatMs);
-    this.#heartbeat.unref();
+    this.#timers = timers;
+    this.#heartbeatMs = heartbeatMs;
+    this.#scheduleHeartbeat();
+  }
+
+  #scheduleHeartbeat(): void {
+    this.#heartbeat = this.#timers.setTimeout(() => {
+      const now = new Date(this.#timers.now());
+      utimes(join(this.#dir, LOCK_FILE), now, now).catch(() => {});
+      this.#scheduleHeartbeat();
+    }, this.#heartbeatMs);
   }
 
   /**
@@ -79,6 +92,7 @@ export class CheckpointStore {
     options: CheckpointStoreOptions,
   ): Promise<{ ok: true; store: CheckpointStore } | { ok: false; reason: string }> {
     const { dir, owner } = options;
+    const timers = options.timers ?? realTimers;
     const staleMs = options.staleLockMs ?? 30_000;
     try {
       await mkdir(dir, { recursive: true });
@@ -86,7 +100,8 @@ export class CheckpointStore {
       return { ok: false, reason: `cannot create ${dir}: ${describe(error)}` };
     }
     const lockPath = join(dir, LOCK_FILE);
-    const content = `${JSON.stringify({ owner, pid: process.pid, since: new Date().toISOString() })}\n`;
+    const since = new Date(timers.now()).toISOString();
+    const content = `${JSON.stringify({ owner, pid: process.pid, since })}\n`;
     try {
       await writeFile(lockPath, content, { flag: 'wx', mode: 0o600 });
     } catch (error) {
@@ -95,7 +110,7 @@ export class CheckpointStore {
       }
       const holder = await readLock(lockPath);
       const age =
-        Date.now() -
+        timers.now() -
         (await stat(lockPath).then(
           (s) => s.mtimeMs,
           () => 0,
@@ -112,7 +127,10 @@ export class CheckpointStore {
         return { ok: false, reason: `cannot write in ${dir}: ${describe(writeError)}` };
       }
     }
-    return { ok: true, store: new CheckpointStore(dir, owner, options.heartbeatMs ?? 10_000) };
+    return {
+      ok: true,
+      store: new CheckpointStore(dir, owner, options.heartbeatMs ?? 10_000, timers),
+    };
   }
 
   /** Reads the checkpoint; anything but a complete, verified, current-version file is not used. */
@@ -129,11 +147,12 @@ export class CheckpointStore {
 
   /**
    * Asks for a write of `source()`'s data. Writes never overlap: one requested while another is
-   * in progress happens right after it, with the data as it is then.
+   * in progress happens right after it, with the data as it is then. Resolves with whether the
+   * last write, which took the data of the latest request, reached the disk (false once closed).
    */
-  requestSave(source: () => CheckpointData): Promise<void> {
+  requestSave(source: () => CheckpointData): Promise<boolean> {
     this.#source = source;
-    if (this.#closed) return Promise.resolve();
+    if (this.#closed) return Promise.resolve(false);
     if (this.#writing) {
       this.#dirty = true;
       return this.#writing;
@@ -148,26 +167,28 @@ export class CheckpointStore {
   async close(): Promise<void> {
     while (this.#writing) await this.#writing;
     this.#closed = true;
-    clearInterval(this.#heartbeat);
+    this.#timers.clearTimeout(this.#heartbeat);
+    this.#heartbeat = undefined;
     const lockPath = join(this.#dir, LOCK_FILE);
     if ((await readLock(lockPath)) === this.#owner) await unlink(lockPath).catch(() => {});
   }
 
-  async #writeLoop(): Promise<void> {
+  async #writeLoop(): Promise<boolean> {
+    let written = false;
     do {
       this.#dirty = false;
       const source = this.#source;
-      if (!source) return;
+      if (!source) return false;
       try {
         const bytes = await writeAtomically(this.#dir, serializeCheckpoint(source()));
-        this.stats.writes++;
-        this.stats.lastBytes = bytes;
+        written = true;
         this.onWrite(bytes);
       } catch (error) {
-        this.stats.failures++;
+        written = false;
         this.onError(error);
       }
     } while (this.#dirty);
+    return written;
   }
 }
 

@@ -14,6 +14,7 @@
  * Requirements keep the order in which they were written (apimachinery sorts them by key; for an
  * AND this makes no difference).
  */
+import { DNS_SUBDOMAIN_MAX_LENGTH, isDnsSubdomain } from './dnsName.js';
 
 /** One comma-separated term of a selector. `values` is empty for `exists`/`doesNotExist`. */
 export type Requirement = {
@@ -42,9 +43,8 @@ const WHITESPACE_CHARS = new Set([' ', '\t', '\r', '\n']);
 const TWO_CHAR_SYMBOLS = new Set(['==', '!=']);
 
 const NAME_MAX_LENGTH = 63;
-const PREFIX_MAX_LENGTH = 253;
+const PREFIX_MAX_LENGTH = DNS_SUBDOMAIN_MAX_LENGTH;
 const NAME_PATTERN = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
-const DNS_SUBDOMAIN_PATTERN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 class SelectorSyntaxError extends Error {}
 
@@ -93,7 +93,7 @@ function labelKeyProblem(key: string): string | undefined {
     if (prefix.length > PREFIX_MAX_LENGTH) {
       return `prefix must be at most ${PREFIX_MAX_LENGTH} characters`;
     }
-    if (!DNS_SUBDOMAIN_PATTERN.test(prefix)) {
+    if (!isDnsSubdomain(prefix)) {
       return 'prefix must be a lowercase DNS subdomain (a-z, 0-9, "-", ".", starting and ending with a-z or 0-9)';
     }
   }

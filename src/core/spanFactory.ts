@@ -1,6 +1,6 @@
 import { ATTR } from './attributeNames.js';
 import { parseImageReference } from './imageReference.js';
-import type { Attributes, AttributeValue, HashFn, SpanData, SpanEvent } from './spanData.js';
+import type { AttributeValue, HashFn, SpanData, SpanEvent } from './spanData.js';
 import { type SpanRole, spanIdFromKey, spanKey } from './spanIdentity.js';
 import { addMillis, compareTime, type Time } from './time.js';
 import type { TimeEdge } from './timeEdge.js';
@@ -67,11 +67,6 @@ export class SpanFactory {
       [ATTR.k8sPodUid]: pod.uid,
       [ATTR.k8sNodeName]: pod.nodeName,
     };
-  }
-
-  /** Resource of the observed pod (the export edge adds the agent-wide attributes). */
-  podResource(pod: PodIdentity): Attributes {
-    return this.podAttributes(pod);
   }
 
   podSpan(
@@ -211,7 +206,7 @@ export class SpanFactory {
       attributes,
       events: body.events,
       status: body.status,
-      resource: this.podResource(pod),
+      resource: this.podAttributes(pod),
       key,
       podUid: pod.uid,
     };

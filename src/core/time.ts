@@ -57,10 +57,6 @@ export function compareTime(a: Time, b: Time): number {
   return a[0] !== b[0] ? a[0] - b[0] : a[1] - b[1];
 }
 
-export function maxTime(a: Time, b: Time): Time {
-  return compareTime(a, b) >= 0 ? a : b;
-}
-
 export function minTime(a: Time, b: Time): Time {
   return compareTime(a, b) <= 0 ? a : b;
 }

@@ -1,6 +1,7 @@
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { SpanData } from '../core/spanData.js';
+import { realTimers, type TimerHandle, type Timers } from '../timers.js';
 
 /** The part of an SDK `SpanExporter` the queue uses; `OTLPTraceExporter` is one. */
 export interface ExportTarget {
@@ -18,9 +19,6 @@ export type RetryDecision = 'drop' | { readonly retryAfterMs: number };
  * retryable codes and `RetryInfo`), or an error named `ExportTimeoutError` when it never called back.
  */
 export type RetryPolicy = (error: Error, attempt: number) => RetryDecision;
-
-/** Today's policy: a failed batch is dropped (counted as failed), never retried. */
-export const neverRetry: RetryPolicy = () => 'drop';
 
 export type BatchOutcome = { readonly ok: true } | { readonly ok: false; readonly error: Error };
 
@@ -48,7 +46,7 @@ export interface SpanExportQueueOptions {
    * wedge; a late callback is then ignored. @default 30000
    */
   readonly exportTimeoutMs?: number;
-  /** What to do with a failed attempt. @default neverRetry */
+  /** What to do with a failed attempt. @default never retry: a failed batch settles as failed */
   readonly retryPolicy?: RetryPolicy;
   /**
    * Called once per settled batch (after any retries) with the SpanData it contained and the
@@ -60,6 +58,8 @@ export interface SpanExportQueueOptions {
    * spans enqueued after or left waiting at shutdown. Exceptions it throws are swallowed.
    */
   readonly onDrop?: (count: number, reason: DropReason) => void;
+  /** Clock and scheduler. @default realTimers */
+  readonly timers?: Timers;
 }
 
 /** Counters since construction, in spans unless named `batches…`. */
@@ -95,7 +95,7 @@ interface FlushWaiter {
   readonly pendingAtStart: number;
   delivered: number;
   readonly resolve: (result: FlushResult) => void;
-  timer?: NodeJS.Timeout;
+  timer?: TimerHandle;
 }
 
 function toError(value: unknown): Error {
@@ -125,6 +125,7 @@ export class SpanExportQueue {
   readonly #retryPolicy: RetryPolicy;
   readonly #onBatchSettled: SpanExportQueueOptions['onBatchSettled'];
   readonly #onDrop: SpanExportQueueOptions['onDrop'];
+  readonly #timers: Timers;
 
   /** Waiting spans are `#waiting[#head..]`: taking from the front only moves `#head`. */
   #waiting: SpanData[] = [];
@@ -132,8 +133,8 @@ export class SpanExportQueue {
   /** Sequence number the next enqueued span gets. */
   #nextSeq = 0;
   #inFlight: Batch | undefined;
-  #scheduleTimer: NodeJS.Timeout | undefined;
-  #retryTimer: NodeJS.Timeout | undefined;
+  #scheduleTimer: TimerHandle | undefined;
+  #retryTimer: TimerHandle | undefined;
   /** The schedule delay elapsed while spans were waiting: send a partial batch when possible. */
   #due = false;
   #pumpScheduled = false;
@@ -163,9 +164,10 @@ export class SpanExportQueue {
     this.#scheduleDelayMs = delay;
     this.#maxPending = positiveInteger('maxPending', options.maxPending ?? 20000);
     this.#exportTimeoutMs = positiveInteger('exportTimeoutMs', options.exportTimeoutMs ?? 30000);
-    this.#retryPolicy = options.retryPolicy ?? neverRetry;
+    this.#retryPolicy = options.retryPolicy ?? (() => 'drop');
     this.#onBatchSettled = options.onBatchSettled;
     this.#onDrop = options.onDrop;
+    this.#timers = options.timers ?? realTimers;
   }
 
   /** Spans waiting or in flight. */
@@ -206,12 +208,11 @@ export class SpanExportQueue {
       this.#checkFlushes();
     }
     if (wasEmpty && this.#waitingCount > 0 && this.#scheduleTimer === undefined) {
-      this.#scheduleTimer = setTimeout(() => {
+      this.#scheduleTimer = this.#timers.setTimeout(() => {
         this.#scheduleTimer = undefined;
         this.#due = true;
         this.#pump();
       }, this.#scheduleDelayMs);
-      this.#scheduleTimer.unref();
     }
     this.#pump();
   }
@@ -227,8 +228,10 @@ export class SpanExportQueue {
     return new Promise<FlushResult>((resolve) => {
       const waiter: FlushWaiter = { mark: this.#nextSeq, pendingAtStart, delivered: 0, resolve };
       this.#flushes.add(waiter);
-      // Deliberately not unref()ed: whoever awaits a flush must get its answer.
-      waiter.timer = setTimeout(() => this.#finishFlush(waiter), Math.max(0, timeoutMs));
+      // Deliberately kept alive: whoever awaits a flush must get its answer.
+      waiter.timer = this.#timers.setTimeout(() => this.#finishFlush(waiter), timeoutMs, {
+        keepAlive: true,
+      });
       this.#pump();
     });
   }
@@ -239,11 +242,11 @@ export class SpanExportQueue {
    * `timeoutMs`; its errors are swallowed). Returns the flush's counts.
    */
   async shutdown(timeoutMs: number): Promise<FlushResult> {
-    const deadline = Date.now() + timeoutMs;
+    const deadline = this.#timers.now() + timeoutMs;
     const result = await this.flush(timeoutMs);
     if (this.#closed) return result;
     this.#closed = true;
-    if (this.#scheduleTimer !== undefined) clearTimeout(this.#scheduleTimer);
+    this.#timers.clearTimeout(this.#scheduleTimer);
     this.#scheduleTimer = undefined;
     const left = this.#waitingCount;
     if (left > 0) {
@@ -252,24 +255,26 @@ export class SpanExportQueue {
     }
     const batch = this.#inFlight;
     if (this.#retryTimer !== undefined && batch) {
-      clearTimeout(this.#retryTimer);
+      this.#timers.clearTimeout(this.#retryTimer);
       this.#retryTimer = undefined;
       this.#settle(batch, { ok: false, error: new Error('queue shut down during retry backoff') });
     }
-    let timer: NodeJS.Timeout | undefined;
+    let timer: TimerHandle | undefined;
     try {
       const shutdown = Promise.resolve().then(() => this.#target.shutdown());
       shutdown.catch(() => {});
       await Promise.race([
         shutdown,
         new Promise<void>((resolve) => {
-          timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+          timer = this.#timers.setTimeout(resolve, deadline - this.#timers.now(), {
+            keepAlive: true,
+          });
         }),
       ]);
     } catch {
       // A failing exporter shutdown changes nothing about what was delivered.
     } finally {
-      if (timer !== undefined) clearTimeout(timer);
+      this.#timers.clearTimeout(timer);
     }
     return result;
   }
@@ -293,7 +298,7 @@ export class SpanExportQueue {
     const shed = batch.spans.splice(0, Math.min(n, batch.spans.length)).length;
     batch.startSeq += shed;
     if (batch.spans.length === 0) {
-      clearTimeout(this.#retryTimer);
+      this.#timers.clearTimeout(this.#retryTimer);
       this.#retryTimer = undefined;
       this.#inFlight = undefined;
     }
@@ -311,7 +316,7 @@ export class SpanExportQueue {
     if (this.#head === this.#waiting.length) {
       this.#waiting = [];
       this.#head = 0;
-      if (this.#scheduleTimer !== undefined) clearTimeout(this.#scheduleTimer);
+      this.#timers.clearTimeout(this.#scheduleTimer);
       this.#scheduleTimer = undefined;
       this.#due = false;
     } else if (this.#head >= 1024 && this.#head * 2 >= this.#waiting.length) {
@@ -361,17 +366,16 @@ export class SpanExportQueue {
     const finish = (result: ExportResult): void => {
       if (done) return;
       done = true;
-      clearTimeout(timer);
+      this.#timers.clearTimeout(timer);
       this.#onResult(batch, result);
     };
-    const timer = setTimeout(() => {
+    const timer = this.#timers.setTimeout(() => {
       const error = new Error(
         `export timed out: no callback from the exporter within ${this.#exportTimeoutMs} ms`,
       );
       error.name = 'ExportTimeoutError';
       finish({ code: ExportResultCode.FAILED, error });
     }, this.#exportTimeoutMs);
-    timer.unref();
     try {
       this.#target.export(readable, finish);
     } catch (error) {
@@ -396,14 +400,10 @@ export class SpanExportQueue {
       return;
     }
     batch.attempt += 1;
-    this.#retryTimer = setTimeout(
-      () => {
-        this.#retryTimer = undefined;
-        this.#attempt(batch);
-      },
-      Math.max(0, decision.retryAfterMs),
-    );
-    this.#retryTimer.unref();
+    this.#retryTimer = this.#timers.setTimeout(() => {
+      this.#retryTimer = undefined;
+      this.#attempt(batch);
+    }, decision.retryAfterMs);
   }
 
   #settle(batch: Batch, outcome: BatchOutcome): void {
@@ -440,7 +440,7 @@ export class SpanExportQueue {
 
   #finishFlush(w: FlushWaiter): void {
     if (!this.#flushes.delete(w)) return;
-    if (w.timer !== undefined) clearTimeout(w.timer);
+    this.#timers.clearTimeout(w.timer);
     w.resolve({ delivered: w.delivered, undelivered: w.pendingAtStart - w.delivered });
   }
 }

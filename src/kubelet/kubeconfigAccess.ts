@@ -12,6 +12,7 @@ import type * as https from 'node:https';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { Cluster, Context, KubeConfig, User } from '@kubernetes/client-node';
+import { isDnsSubdomain } from '../core/dnsName.js';
 import { type KubeletAccess, type KubeletAccessMaterial, KubeletError } from './kubeletClient.js';
 
 /** Where kubeconfig files are looked for, as kubectl does. */
@@ -44,9 +45,6 @@ export type KubeconfigAccessResult =
     }
   | { readonly ok: false; readonly error: string };
 
-/** Kubernetes node names are DNS subdomains (RFC 1123). */
-const NODE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const NODE_NAME_MAX = 253;
 /** Characters of a plugin's or library's error text shown in a message. */
 const DETAIL_CHARS = 200;
 
@@ -237,7 +235,8 @@ export async function kubeconfigAccess(
   options: KubeconfigAccessOptions,
 ): Promise<KubeconfigAccessResult> {
   const { nodeName } = options;
-  if (nodeName.length === 0 || nodeName.length > NODE_NAME_MAX || !NODE_NAME.test(nodeName)) {
+  // Kubernetes node names are DNS subdomains (RFC 1123).
+  if (!isDnsSubdomain(nodeName)) {
     return {
       ok: false,
       error: `node name ${JSON.stringify(nodeName.slice(0, 100))} is invalid: NODE_NAME must be a Kubernetes node name (lower-case DNS subdomain, e.g. worker-1)`,

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
@@ -10,6 +10,7 @@ import {
   serializeCheckpoint,
 } from '../../src/checkpoint/checkpointStore.js';
 import type { SpanData } from '../../src/core/spanData.js';
+import { FakeTimers, settle } from '../support/fakeTimers.js';
 
 const dirs: string[] = [];
 const tempDir = () => {
@@ -43,33 +44,57 @@ const data: CheckpointData = {
   pending: [span],
 };
 
-async function openStore(dir: string, owner = 'pod-a') {
-  const opened = await CheckpointStore.open({ dir, owner });
+async function openStore(dir: string, owner = 'pod-a', timers = new FakeTimers(Date.now())) {
+  const opened = await CheckpointStore.open({ dir, owner, timers });
   if (!opened.ok) throw new Error(opened.reason);
   return opened.store;
+}
+
+/** Counts the store's successful writes. */
+function countWrites(store: CheckpointStore): { writes: number } {
+  const counter = { writes: 0 };
+  store.onWrite = () => {
+    counter.writes++;
+  };
+  return counter;
+}
+
+/** Waits (bounded, on real file-system I/O only) until `condition` holds. */
+async function eventually(condition: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 2000 && !condition(); i++) await settle();
+  if (!condition()) throw new Error(`${what}: never happened`);
 }
 
 test('save then load round-trips; the file is written atomically with a checksum header', async (t) => {
   const dir = tempDir();
   const store = await openStore(dir);
+  const counter = countWrites(store);
   t.deepEqual(await store.load(), { kind: 'missing' });
-  await store.requestSave(() => data);
+  t.true(await store.requestSave(() => data), 'the save reports that the data is on disk');
   const loaded = await store.load();
   t.is(loaded.kind, 'loaded');
   if (loaded.kind === 'loaded') t.deepEqual(loaded.data, data);
   const text = readFileSync(join(dir, CHECKPOINT_FILE), 'utf8');
   t.regex(text, /^kubelet-span-exporter checkpoint v1 sha256=[0-9a-f]{64}\n/);
-  t.is(store.stats.writes, 1);
+  t.is(counter.writes, 1);
   await store.close();
+  t.false(await store.requestSave(() => data), 'a closed store saves nothing');
+  t.is(counter.writes, 1);
 });
 
 test('concurrent save requests coalesce: never two writes at once, the latest data wins', async (t) => {
   const dir = tempDir();
   const store = await openStore(dir);
+  const counter = countWrites(store);
   let version = 0;
   const source = () => ({ ...data, savedAt: [1_763_892_000 + ++version, 0] as const });
-  await Promise.all(Array.from({ length: 20 }, () => store.requestSave(source)));
-  t.true(store.stats.writes < 20, `${store.stats.writes} writes for 20 requests`);
+  const saved = await Promise.all(Array.from({ length: 20 }, () => store.requestSave(source)));
+  t.true(
+    saved.every((ok) => ok),
+    'every request resolves once its data is written',
+  );
+  t.true(counter.writes < 20, `${counter.writes} writes for 20 requests`);
+  t.is(counter.writes, version, 'one serialisation per write');
   const loaded = await store.load();
   t.is(loaded.kind === 'loaded' ? loaded.data.savedAt[0] : 0, 1_763_892_000 + version);
   await store.close();
@@ -116,17 +141,18 @@ test('an unwritable state directory fails to open with a reason (the agent then 
 
 test('the lock keeps a second agent out, lets the same pod back in, and expires', async (t) => {
   const dir = tempDir();
+  // the first agent's clock never moves: it is SIGKILLed, its heartbeat never runs again
   const first = await openStore(dir, 'pod-a');
-  const other = await CheckpointStore.open({ dir, owner: 'pod-b' });
+  const timers = new FakeTimers(Date.now());
+  const other = await CheckpointStore.open({ dir, owner: 'pod-b', timers });
   t.false(other.ok);
   if (!other.ok) t.regex(other.reason, /held by pod-a/);
   // the same pod after a container restart (SIGKILL: the lock was never released)
-  const again = await CheckpointStore.open({ dir, owner: 'pod-a' });
+  const again = await CheckpointStore.open({ dir, owner: 'pod-a', timers: new FakeTimers() });
   t.true(again.ok);
   // a stale lock (no heartbeat for longer than the limit) is taken over
-  const old = new Date(Date.now() - 120_000);
-  utimesSync(join(dir, LOCK_FILE), old, old);
-  const takeover = await CheckpointStore.open({ dir, owner: 'pod-b' });
+  await timers.advance(120_000);
+  const takeover = await CheckpointStore.open({ dir, owner: 'pod-b', timers });
   t.true(takeover.ok);
   t.regex(readFileSync(join(dir, LOCK_FILE), 'utf8'), /pod-b/);
   if (takeover.ok) await takeover.store.close();
@@ -141,4 +167,37 @@ test('close releases the lock', async (t) => {
   const next = await CheckpointStore.open({ dir, owner: 'pod-b' });
   t.true(next.ok);
   if (next.ok) await next.store.close();
+});
+
+test('the heartbeat keeps the lock fresh while the store is open, and stops at close', async (t) => {
+  const dir = tempDir();
+  const timers = new FakeTimers(Date.now());
+  const opened = await CheckpointStore.open({ dir, owner: 'pod-a', timers, heartbeatMs: 10_000 });
+  if (!opened.ok) throw new Error(opened.reason);
+  const lock = join(dir, LOCK_FILE);
+  const openedAt = timers.now();
+  t.deepEqual(timers.pending, [10_000]);
+  // two minutes: far past the 30 s staleness limit, but heartbeats every 10 s
+  await timers.advance(120_000);
+  // (the heartbeats' writes are real file-system I/O and may land in any order)
+  await eventually(() => statSync(lock).mtimeMs >= openedAt + 100_000, 'the late heartbeats');
+  const second = await CheckpointStore.open({ dir, owner: 'pod-b', timers });
+  t.false(second.ok);
+  if (!second.ok) t.regex(second.reason, /held by pod-a/);
+  await opened.store.close();
+  t.deepEqual(timers.pending, [], 'no heartbeat after close');
+});
+
+test('a lock is taken over only once its heartbeat is older than the limit', async (t) => {
+  const dir = tempDir();
+  const holder = await openStore(dir, 'pod-a', new FakeTimers(Date.now()));
+  const timers = new FakeTimers(statSync(join(dir, LOCK_FILE)).mtimeMs);
+  await timers.advance(29_000);
+  const early = await CheckpointStore.open({ dir, owner: 'pod-b', timers, staleLockMs: 30_000 });
+  t.false(early.ok);
+  await timers.advance(2_000);
+  const late = await CheckpointStore.open({ dir, owner: 'pod-b', timers, staleLockMs: 30_000 });
+  t.true(late.ok);
+  if (late.ok) await late.store.close();
+  await holder.close();
 });

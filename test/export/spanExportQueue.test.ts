@@ -12,6 +12,7 @@ import {
   type SpanExportQueueOptions,
 } from '../../src/export/spanExportQueue.js';
 import { toReadableSpan } from '../../src/export/toReadableSpan.js';
+import { FakeTimers, settle } from '../support/fakeTimers.js';
 
 const agent = resourceFromAttributes({ 'service.name': 'queue-test' });
 const scope = { name: 'queue-test' };
@@ -90,6 +91,7 @@ class FakeTarget implements ExportTarget {
 
 interface Harness {
   queue: SpanExportQueue;
+  timers: FakeTimers;
   target: FakeTarget;
   settled: { names: string[]; outcome: BatchOutcome }[];
   drops: [number, DropReason][];
@@ -99,23 +101,17 @@ function harness(mode: Mode, options: Partial<SpanExportQueueOptions> = {}): Har
   const target = new FakeTarget(mode);
   const settled: Harness['settled'] = [];
   const drops: Harness['drops'] = [];
+  const timers = new FakeTimers();
   const queue = new SpanExportQueue({
     target,
     convert,
+    timers,
     scheduleDelayMs: 60_000,
     onBatchSettled: (batch, outcome) => settled.push({ names: batch.map((s) => s.name), outcome }),
     onDrop: (count, reason) => drops.push([count, reason]),
     ...options,
   });
-  return { queue, target, settled, drops };
-}
-
-/** Polls (with a ref'd timer) until `condition` holds; fails the test after 20 s. */
-async function until(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 2000 && !condition(); i++) {
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  if (!condition()) throw new Error('condition never held');
+  return { queue, timers, target, settled, drops };
 }
 
 test('a full batch is sent at once, without waiting for the delay', (t) => {
@@ -128,11 +124,17 @@ test('a full batch is sent at once, without waiting for the delay', (t) => {
 });
 
 test('a partial batch is sent after the schedule delay', async (t) => {
-  const { queue, target, settled } = harness('ok', { maxBatchSize: 10, scheduleDelayMs: 20 });
+  const { queue, timers, target, settled } = harness('ok', {
+    maxBatchSize: 10,
+    scheduleDelayMs: 20,
+  });
   queue.enqueue(spans('a', 'b'));
   t.deepEqual(target.calls, []);
   t.is(queue.pending, 2);
-  await until(() => settled.length === 1);
+  await timers.advance(19);
+  t.deepEqual(target.calls, [], 'not before the delay');
+  await timers.advance(1);
+  t.is(settled.length, 1);
   t.deepEqual(target.calls, [['a', 'b']]);
   t.is(queue.pending, 0);
   t.deepEqual(queue.stats, {
@@ -152,13 +154,16 @@ test('one export in flight at a time, in enqueue order', async (t) => {
   queue.enqueue(spans('f'));
   t.deepEqual(target.calls, [['a', 'b']]);
   target.answer();
-  await until(() => target.calls.length === 2);
+  await settle();
+  t.is(target.calls.length, 2);
   t.deepEqual(target.calls[1], ['c', 'd']);
   target.answer();
-  await until(() => target.calls.length === 3);
+  await settle();
+  t.is(target.calls.length, 3);
   t.deepEqual(target.calls[2], ['e', 'f']);
   target.answer();
-  await until(() => settled.length === 3);
+  await settle();
+  t.is(settled.length, 3);
   t.is(target.maxInFlight, 1);
   t.deepEqual(
     settled.map((s) => s.names),
@@ -188,11 +193,13 @@ test('beyond maxPending the oldest waiting spans are dropped and counted', async
   t.is(queue.stats.dropped, 9);
   t.is(queue.stats.enqueued, 14);
   target.answer();
-  await until(() => target.calls.length === 2);
+  await settle();
+  t.is(target.calls.length, 2);
   t.deepEqual(target.calls[1], ['l', 'm']);
   const flushed = queue.flush(5000);
   target.answer();
-  await until(() => target.calls.length === 3);
+  await settle();
+  t.is(target.calls.length, 3);
   t.deepEqual(target.calls[2], ['n']);
   target.answer();
   t.deepEqual(await flushed, { delivered: 3, undelivered: 0 });
@@ -226,13 +233,14 @@ test('an exporter error is counted and reported with the batch', async (t) => {
 test('an exporter that throws is counted, never crashes the queue', async (t) => {
   const { queue, settled, target } = harness('throw', { maxBatchSize: 2 });
   queue.enqueue(spans('a', 'b'));
-  await until(() => settled.length === 1);
+  t.is(settled.length, 1);
   const outcome = settled[0]?.outcome;
   t.is(outcome?.ok === false ? outcome.error.message : '', 'exporter exploded');
   t.is(queue.stats.batchesFailed, 1);
   target.mode = 'ok';
   queue.enqueue(spans('c', 'd'));
-  await until(() => settled.length === 2);
+  await settle();
+  t.is(settled.length, 2);
   t.true(settled[1]?.outcome.ok);
   t.is(queue.stats.exported, 2);
 });
@@ -241,26 +249,32 @@ test('a failed result without an error still yields an Error', async (t) => {
   const { queue, target, settled } = harness('manual', { maxBatchSize: 1 });
   queue.enqueue(spans('a'));
   target.answer({ code: ExportResultCode.FAILED });
-  await until(() => settled.length === 1);
+  t.is(settled.length, 1);
   const outcome = settled[0]?.outcome;
   t.true(outcome?.ok === false && outcome.error instanceof Error);
 });
 
 test('an exporter that never calls back times out as failed and the queue moves on', async (t) => {
-  const { queue, target, settled } = harness('never', { maxBatchSize: 2, exportTimeoutMs: 30 });
+  const { queue, timers, target, settled } = harness('never', {
+    maxBatchSize: 2,
+    exportTimeoutMs: 30,
+  });
   queue.enqueue(spans('a', 'b', 'c', 'd'));
-  await until(() => settled.length === 1);
+  await timers.advance(29);
+  t.is(settled.length, 0, 'not before the timeout');
+  await timers.advance(1);
+  t.is(settled.length, 1);
   const outcome = settled[0]?.outcome;
   t.is(outcome?.ok === false ? outcome.error.name : '', 'ExportTimeoutError');
   t.regex(outcome?.ok === false ? outcome.error.message : '', /within 30 ms/);
-  await until(() => target.calls.length === 2);
+  t.is(target.calls.length, 2);
   t.deepEqual(target.calls[1], ['c', 'd']);
   // A late answer to the timed-out call changes nothing.
   target.answer();
   t.is(settled.length, 1);
   t.is(queue.stats.exported, 0);
   target.answer();
-  await until(() => settled.length === 2);
+  t.is(settled.length, 2);
   t.true(settled[1]?.outcome.ok);
   t.deepEqual(queue.stats, {
     enqueued: 4,
@@ -273,28 +287,34 @@ test('an exporter that never calls back times out as failed and the queue moves 
 });
 
 test('flush sends partial batches now and counts delivered and undelivered spans', async (t) => {
-  const { queue, target } = harness('manual', { maxBatchSize: 2 });
+  const { queue, timers, target } = harness('manual', { maxBatchSize: 2 });
   queue.enqueue(spans('a', 'b', 'c'));
   t.deepEqual(target.calls, [['a', 'b']]);
   const flushed = queue.flush(5000);
   queue.enqueue(spans('later'));
   target.answer();
-  await until(() => target.calls.length === 2);
+  await settle();
+  t.is(target.calls.length, 2);
   // 'later' was enqueued after the flush began but may ride in the same batch.
   t.deepEqual(target.calls[1], ['c', 'later']);
   target.answer({ code: ExportResultCode.FAILED, error: new Error('no') });
   t.deepEqual(await flushed, { delivered: 2, undelivered: 1 });
   t.deepEqual(await queue.flush(100), { delivered: 0, undelivered: 0 });
+  t.deepEqual(timers.keepAlivePending, [], 'a settled flush leaves no deadline behind');
 });
 
 test('flush resolves at its deadline with what is still pending as undelivered', async (t) => {
-  const { queue, target } = harness('manual', { maxBatchSize: 2 });
+  const { queue, timers, target } = harness('manual', { maxBatchSize: 2 });
   queue.enqueue(spans('a', 'b', 'c'));
-  t.deepEqual(await queue.flush(30), { delivered: 0, undelivered: 3 });
+  const expiring = queue.flush(30);
+  t.deepEqual(timers.keepAlivePending, [30], 'an awaited deadline keeps the process alive');
+  await timers.advance(30);
+  t.deepEqual(await expiring, { delivered: 0, undelivered: 3 });
   t.is(queue.pending, 3);
   // The expired flush no longer hurries the partial batch left behind.
   target.answer();
-  await until(() => queue.pending === 1);
+  await settle();
+  t.is(queue.pending, 1);
   t.is(target.calls.length, 1);
   const flushed = queue.flush(5000);
   t.deepEqual(target.calls[1], ['c']);
@@ -317,20 +337,30 @@ test('shutdown flushes, shuts the target down, then refuses spans', async (t) =>
 });
 
 test('shutdown at its deadline drops what still waits and survives a failing target', async (t) => {
-  const { queue, target, drops } = harness('never', { maxBatchSize: 2 });
+  const { queue, timers, target, drops } = harness('never', { maxBatchSize: 2 });
   target.shutdownBehaviour = 'reject';
   queue.enqueue(spans('a', 'b', 'c', 'd', 'e'));
-  t.deepEqual(await queue.shutdown(30), { delivered: 0, undelivered: 5 });
+  const shutdown = queue.shutdown(30);
+  await timers.advance(30);
+  t.deepEqual(await shutdown, { delivered: 0, undelivered: 5 });
   t.deepEqual(drops, [[3, 'shutdown']]);
   t.is(queue.pending, 2);
   t.is(target.shutdowns, 1);
 });
 
 test('shutdown does not wait past its deadline for a hanging target', async (t) => {
-  const { queue, target } = harness('ok');
+  const { queue, timers, target } = harness('ok');
   target.shutdownBehaviour = 'hang';
   queue.enqueue(spans('a'));
-  t.deepEqual(await queue.shutdown(50), { delivered: 1, undelivered: 0 });
+  let done = false;
+  const shutdown = queue.shutdown(50).then((result) => {
+    done = true;
+    return result;
+  });
+  await timers.advance(49);
+  t.false(done, 'waits for the target until the deadline');
+  await timers.advance(1);
+  t.deepEqual(await shutdown, { delivered: 1, undelivered: 0 });
   t.is(target.shutdowns, 1);
 });
 
@@ -347,20 +377,25 @@ test('a retry policy can send a failed batch again before it settles', async (t)
     decisions.push([error.message, attempt]);
     return attempt < 3 ? { retryAfterMs: 1 } : 'drop';
   };
-  const { queue, target, settled } = harness('manual', { maxBatchSize: 2, retryPolicy });
+  const { queue, timers, target, settled } = harness('manual', { maxBatchSize: 2, retryPolicy });
   queue.enqueue(spans('a', 'b', 'c'));
   const flushed = queue.flush(5000);
   target.answer({ code: ExportResultCode.FAILED, error: new Error('e1') });
-  await until(() => target.calls.length === 2);
+  t.is(target.calls.length, 1, 'the retry waits for its delay');
+  await timers.advance(1);
+  t.is(target.calls.length, 2);
   t.deepEqual(target.calls[1], ['a', 'b']);
   t.is(settled.length, 0);
   target.answer({ code: ExportResultCode.FAILED, error: new Error('e2') });
-  await until(() => target.calls.length === 3);
+  await timers.advance(1);
+  t.is(target.calls.length, 3);
   target.answer({ code: ExportResultCode.FAILED, error: new Error('e3') });
-  await until(() => target.calls.length === 4);
+  await settle();
+  t.is(target.calls.length, 4);
   t.deepEqual(target.calls[3], ['c']);
   target.answer({ code: ExportResultCode.FAILED, error: new Error('e4') });
-  await until(() => target.calls.length === 5);
+  await timers.advance(1);
+  t.is(target.calls.length, 5);
   target.answer();
   t.deepEqual(await flushed, { delivered: 1, undelivered: 2 });
   t.deepEqual(decisions, [
@@ -379,16 +414,19 @@ test('a retry policy can send a failed batch again before it settles', async (t)
 });
 
 test('shutdown gives up a batch waiting in retry backoff', async (t) => {
-  const { queue, target, settled } = harness('fail', {
+  const { queue, timers, target, settled } = harness('fail', {
     retryPolicy: () => ({ retryAfterMs: 60_000 }),
   });
   queue.enqueue(spans('a'));
-  t.deepEqual(await queue.shutdown(30), { delivered: 0, undelivered: 1 });
+  const shutdown = queue.shutdown(30);
+  await timers.advance(30);
+  t.deepEqual(await shutdown, { delivered: 0, undelivered: 1 });
   t.is(target.calls.length, 1);
   t.is(settled.length, 1);
   const outcome = settled[0]?.outcome;
   t.regex(outcome?.ok === false ? outcome.error.message : '', /retry backoff/);
   t.is(queue.pending, 0);
+  t.deepEqual(timers.pending, [], 'the retry timer is cancelled');
 });
 
 test('a throwing convert or observer fails the batch without breaking the queue', async (t) => {
@@ -449,15 +487,22 @@ test('pendingSpans lists the unacknowledged spans in order: in flight first, the
     },
     shutdown: async () => {},
   };
-  const queue = new SpanExportQueue({ target, convert, maxBatchSize: 2, scheduleDelayMs: 0 });
+  const timers = new FakeTimers();
+  const queue = new SpanExportQueue({
+    target,
+    convert,
+    maxBatchSize: 2,
+    scheduleDelayMs: 0,
+    timers,
+  });
   queue.enqueue([span('a'), span('b'), span('c')]);
-  await new Promise((resolve) => setImmediate(resolve));
+  await timers.advance(0);
   t.deepEqual(
     queue.pendingSpans().map((s) => s.name),
     ['a', 'b', 'c'],
   );
   release?.({ code: ExportResultCode.SUCCESS });
-  await new Promise((resolve) => setTimeout(resolve, 10));
+  await settle();
   t.deepEqual(
     queue.pendingSpans().map((s) => s.name),
     ['c'],
