@@ -116,7 +116,7 @@ async function main(): Promise<number> {
 
   const rig = await startAgentRig({
     nodeName: timeline.nodeName,
-    env: { POLL_INTERVAL: '100ms', OTEL_BSP_SCHEDULE_DELAY: '100' },
+    env: { POLL_INTERVAL: '100ms', GONE_AFTER: '1s', OTEL_BSP_SCHEDULE_DELAY: '100' },
   });
   try {
     const progress = process.stderr.isTTY === true;

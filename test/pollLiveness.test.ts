@@ -21,7 +21,9 @@ test('stale only after KUBELET_TIMEOUT + the largest back-off + 30 s, from the c
 test('a poll interval longer than the largest back-off is the longest wait instead', (t) => {
   t.is(livenessStaleAfterMs(configFrom({ IDLE_POLL_INTERVAL: '5m' })), 10_000 + 300_000 + 30_000);
   t.is(
-    livenessStaleAfterMs(configFrom({ POLL_INTERVAL: '2m', IDLE_POLL_INTERVAL: '2m' })),
+    livenessStaleAfterMs(
+      configFrom({ POLL_INTERVAL: '30s', GONE_AFTER: '1m', IDLE_POLL_INTERVAL: '2m' }),
+    ),
     10_000 + 120_000 + 30_000,
   );
 });

@@ -75,7 +75,7 @@ test('save then load round-trips; the file is written atomically with a checksum
   t.is(loaded.kind, 'loaded');
   if (loaded.kind === 'loaded') t.deepEqual(loaded.data, data);
   const text = readFileSync(join(dir, CHECKPOINT_FILE), 'utf8');
-  t.regex(text, /^kubelet-span-exporter checkpoint v1 sha256=[0-9a-f]{64}\n/);
+  t.regex(text, /^kubelet-span-exporter checkpoint v2 sha256=[0-9a-f]{64}\n/);
   t.is(counter.writes, 1);
   await store.close();
   t.false(await store.requestSave(() => data), 'a closed store saves nothing');
@@ -104,7 +104,7 @@ for (const [what, mangle, reason] of [
   ['truncated', (s: string) => s.slice(0, Math.floor(s.length / 2)), /checksum/],
   ['garbage', () => '\u0000\u0001not a checkpoint at all', /header/],
   ['empty', () => '', /header/],
-  ['a future format version', (s: string) => s.replace(' v1 ', ' v2 '), /version 2/],
+  ['a future format version', (s: string) => s.replace(' v2 ', ' v3 '), /version 3/],
   ['a flipped byte in the body', (s: string) => s.replace('worker-1', 'worker-2'), /checksum/],
 ] as const) {
   test(`a checkpoint that is ${what} is reported and treated as empty`, async (t) => {
