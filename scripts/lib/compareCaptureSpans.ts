@@ -94,12 +94,12 @@ export function compareCaptureSpans(
         s.name === `${run.role} ${run.container}` &&
         s.attributes['k8s.container.restart_count'] === run.restartIndex,
     );
+    for (const span of found) remaining.delete(span);
     if (found.length !== 1) {
       fail(`${found.length} spans for ${label}, expected 1`);
       continue;
     }
     const span = found[0] as SpanData;
-    remaining.delete(span);
     for (const problem of runProblems(run, span)) fail(`${label}: ${problem}`);
   }
   for (const span of remaining) {
