@@ -25,7 +25,7 @@ const base: SpanData = {
   key: 'k',
   podUid: 'u',
 };
-// the CRI-O capture in ../shared/fixtures/cri-containerstatus-oom-exited.txt
+// an OOM-killed container as CRI-O reported it (one of the real captures)
 const created = timeFromNanos(1536246646065652988n);
 const started = timeFromNanos(1536246646620452998n);
 const finished = timeFromNanos(1536246646972213988n);

@@ -11,7 +11,7 @@ import {
   unrelatedPod,
 } from '../support/podBuilder.js';
 
-const FIXTURES = new URL('../../../shared/fixtures/kubelet/', import.meta.url);
+const FIXTURES = new URL('../fixtures/kubelet/', import.meta.url);
 const ENV_NAMES = ['TRACEPARENT', 'TRACE_PARENT'] as const;
 const OPTIONS = { envNames: ENV_NAMES };
 const SECRET = 'hunter2-very-secret';
@@ -83,89 +83,89 @@ test('decodes the init-and-restart fixture: restarts, last state, init container
   const result = decodeOk(fixture('podlist-init-and-restart.json'));
   t.deepEqual(result.malformed, []);
   t.is(result.pods.length, 2);
-  const [scheduler, myapp] = result.pods;
-  t.deepEqual(scheduler, {
-    uid: '2358fd3b-61e0-11e9-bc12-02f121c1eeb4',
-    name: 'kube-scheduler-8mpwh',
+  const [shipper, web] = result.pods;
+  t.deepEqual(shipper, {
+    uid: 'a3c1e2f0-7b41-11e9-9d2a-0a58ac1f0b11',
+    name: 'log-shipper-q7v4d',
     namespace: 'kube-system',
-    generateName: 'kube-scheduler-',
-    creationTimestamp: '2019-04-18T13:44:50Z',
+    generateName: 'log-shipper-',
+    creationTimestamp: '2019-05-06T08:12:30Z',
     labels: {
-      app: 'kube-scheduler',
-      'controller-revision-hash': '2740278040',
-      'pod-template-generation': '1',
+      app: 'log-shipper',
+      'controller-revision-hash': '5d9f8c7b64',
+      'pod-template-generation': '2',
     },
-    annotations: { [CONFIG_SEEN]: '2019-04-18T13:44:50.521042779Z' },
-    nodeName: 'ci-pierremargueritte',
+    annotations: { [CONFIG_SEEN]: '2019-05-06T08:12:30.418263907Z' },
+    nodeName: 'kse-worker-3',
     initContainers: [],
     containers: [
       {
-        name: 'kube-scheduler',
-        image: 'gcr.io/google_containers/hyperkube:v1.10.7',
+        name: 'shipper',
+        image: 'quay.io/kse-example/log-shipper:v0.4.2',
         env: new Map(),
       },
     ],
     phase: 'Running',
     conditions: [
-      { type: 'Initialized', status: 'True', lastTransitionTime: '2019-04-18T13:44:50Z' },
-      { type: 'Ready', status: 'True', lastTransitionTime: '2019-04-18T15:54:52Z' },
-      { type: 'PodScheduled', status: 'True', lastTransitionTime: '2019-04-18T13:44:50Z' },
+      { type: 'Initialized', status: 'True', lastTransitionTime: '2019-05-06T08:12:30Z' },
+      { type: 'Ready', status: 'True', lastTransitionTime: '2019-05-06T11:47:19Z' },
+      { type: 'PodScheduled', status: 'True', lastTransitionTime: '2019-05-06T08:12:30Z' },
     ],
     initContainerStatuses: [],
     containerStatuses: [
       {
-        name: 'kube-scheduler',
-        state: { running: { startedAt: '2019-04-18T15:54:43Z' } },
+        name: 'shipper',
+        state: { running: { startedAt: '2019-05-06T11:47:12Z' } },
         lastState: {
           terminated: {
             exitCode: 137,
             reason: 'Error',
-            startedAt: '2019-04-18T15:52:34Z',
-            finishedAt: '2019-04-18T15:54:36Z',
+            startedAt: '2019-05-06T11:41:05Z',
+            finishedAt: '2019-05-06T11:47:03Z',
             containerID:
-              'containerd://cbeb7e0c866f6f7de6225f994b5253cc15109248e50aa98673b097970fe556b8',
+              'containerd://b01effdd966978466680fddadeddbbab4bcc056c64ac6ee308ead98977873b4e',
           },
         },
         restartCount: 5,
-        image: 'gcr.io/google_containers/hyperkube:v1.10.7',
+        image: 'quay.io/kse-example/log-shipper:v0.4.2',
         imageID:
-          'gcr.io/google_containers/hyperkube@sha256:d8afe405e650f0e4b5ba1c76a22fbbca4d0deb6bd6498c3818df58b5e30f8daf',
+          'quay.io/kse-example/log-shipper@sha256:17e14fd7d4804b9e796e3be03b541fa15f8a9fcde2e1c97f6999ac20f9ac5c7d',
         containerID:
-          'containerd://6f23d0cd20742a67eb07581b2a7b79b48f6814c4fef313b51d0af76813482c2a',
+          'containerd://8d07936532ea573c0b5c05b8d83734a6dbe81db9ebce2ca236ac47f35ba9fc5a',
       },
     ],
   });
 
-  if (!myapp) throw new Error('second pod missing');
-  t.is(myapp.name, 'myapp-pod');
-  t.is(myapp.generateName, undefined);
+  if (!web) throw new Error('second pod missing');
+  t.is(web.name, 'orders-web');
+  t.is(web.generateName, undefined);
   // last-applied-configuration and config.source are dropped; only config.seen stays.
-  t.deepEqual(myapp.annotations, { [CONFIG_SEEN]: '2019-04-23T09:02:05.335687965Z' });
+  t.deepEqual(web.annotations, { [CONFIG_SEEN]: '2019-05-10T14:20:41.077120384Z' });
   t.deepEqual(
-    myapp.initContainers.map((c) => c.name),
-    ['init-myservice'],
+    web.initContainers.map((c) => c.name),
+    ['wait-for-db'],
   );
-  t.deepEqual(myapp.initContainerStatuses[0], {
-    name: 'init-myservice',
+  t.deepEqual(web.initContainerStatuses[0], {
+    name: 'wait-for-db',
     state: {
       terminated: {
         exitCode: 0,
         reason: 'Completed',
-        startedAt: '2019-04-23T09:02:07Z',
-        finishedAt: '2019-04-23T09:08:08Z',
+        startedAt: '2019-05-10T14:20:44Z',
+        finishedAt: '2019-05-10T14:23:17Z',
         containerID:
-          'containerd://922a2f3f14d1724d7eeb6cad2b5138bcbd85948c802fead1af2a1e5d79807e4e',
+          'containerd://f29be8b1b9f7e850244a81ae636ff7aafac6fa0f6de323a4157eda7f91598018',
       },
     },
     lastState: {},
     restartCount: 0,
-    image: 'docker.io/library/busybox:latest',
+    image: 'docker.io/library/alpine:3.9',
     imageID:
-      'docker.io/library/busybox@sha256:954e1f01e80ce09d0887ff6ea10b13a812cb01932a0781d6b0cc23f743a874fd',
-    containerID: 'containerd://922a2f3f14d1724d7eeb6cad2b5138bcbd85948c802fead1af2a1e5d79807e4e',
+      'docker.io/library/alpine@sha256:18c741e678d8a26960f119c60005dfef2fe343ab0539a79b0caf59a53587b4a6',
+    containerID: 'containerd://f29be8b1b9f7e850244a81ae636ff7aafac6fa0f6de323a4157eda7f91598018',
   });
-  t.deepEqual(myapp.containerStatuses[0]?.state, {
-    running: { startedAt: '2019-04-23T09:08:10Z' },
+  t.deepEqual(web.containerStatuses[0]?.state, {
+    running: { startedAt: '2019-05-10T14:23:19Z' },
   });
 });
 
@@ -175,13 +175,89 @@ test('decodes the short-lived Succeeded fixture with startedAt == finishedAt', (
   const terminated = pod.containerStatuses[0]?.state.terminated;
   t.is(terminated?.exitCode, 0);
   t.is(terminated?.reason, 'Completed');
-  t.is(terminated?.startedAt, '2019-04-23T09:41:16Z');
+  t.is(terminated?.startedAt, '2019-05-10T15:02:12Z');
   t.is(terminated?.finishedAt, terminated?.startedAt);
   t.deepEqual(
     pod.conditions.map((c) => `${c.type}=${c.status}`),
     ['Initialized=True', 'Ready=False', 'PodScheduled=True'],
   );
   t.deepEqual(Object.keys(pod.annotations), [CONFIG_SEEN]);
+});
+
+test('decodes the current-node fixture: static pods, managedFields, lost and crash-looping containers', (t) => {
+  const result = decodeOk(fixture('podlist-node-1.35.json'));
+  t.deepEqual(result.malformed, []);
+  t.is(result.pods.length, 9);
+  const byName = new Map(result.pods.map((p) => [p.name, p]));
+  const pod = (name: string) => {
+    const found = byName.get(name);
+    if (!found) throw new Error(`no pod ${name}`);
+    return found;
+  };
+  // Static pods: uid is the config hash, no creationTimestamp (absent, or null as 1.33 wrote it);
+  // config.hash, config.mirror and config.source are dropped, config.seen stays.
+  for (const name of ['kube-scheduler-kse-node-1', 'etcd-kse-node-1']) {
+    const staticPod = pod(name);
+    t.regex(staticPod.uid, /^[0-9a-f]{32}$/);
+    t.is(staticPod.creationTimestamp, undefined);
+    t.deepEqual(Object.keys(staticPod.annotations), [CONFIG_SEEN]);
+    t.regex(staticPod.annotations[CONFIG_SEEN] ?? '', /^2026-09-14T07:30:02\.\d{9}Z$/);
+  }
+  const migrate = pod('db-migrate-8kq2v');
+  t.is(migrate.phase, 'Failed');
+  t.like(migrate.containerStatuses[0]?.state.terminated, { exitCode: 42, reason: 'Error' });
+  const worker = pod('flaky-worker-5f8b9c6d7-m4t9r').containerStatuses[0];
+  t.is(worker?.state.waiting?.reason, 'CrashLoopBackOff');
+  t.is(worker?.restartCount, 3);
+  t.like(worker?.lastState.terminated, { exitCode: 1, reason: 'Error' });
+  t.is(worker?.lastState.terminated?.containerID, worker?.containerID);
+  const evicted = pod('report-builder-4mz8k');
+  t.is(evicted.reason, 'Evicted');
+  t.deepEqual(evicted.containerStatuses[0]?.state.terminated, {
+    exitCode: 137,
+    reason: 'ContainerStatusUnknown',
+    startedAt: null,
+    finishedAt: null,
+  });
+  t.is(evicted.containerStatuses[0]?.containerID, undefined);
+  const checkout = pod('checkout-6b7f9d8c5-r8wz2');
+  t.deepEqual(
+    checkout.initContainers.map((c) => [c.name, c.restartPolicy]),
+    [
+      ['migrate-schema', undefined],
+      ['mesh-proxy', 'Always'],
+    ],
+  );
+  t.like(checkout.containerStatuses[0]?.lastState.terminated, { exitCode: 137, reason: 'Error' });
+  const echo = pod('one-shot-echo').containerStatuses[0]?.state.terminated;
+  t.is(echo?.startedAt, echo?.finishedAt);
+  // Secret-backed env values are never kept: only the trace-context names are looked up.
+  t.deepEqual(pod('api-gateway-7c9d5b8f4d-x2kqp').containers[0]?.env, new Map());
+});
+
+test('decodes the Docker-era fixture: docker:// ids, 54 restarts, config.seen with an offset', (t) => {
+  const result = decodeOk(fixture('podlist-docker-1.18.json'));
+  t.deepEqual(result.malformed, []);
+  t.deepEqual(
+    result.pods.map((p) => p.name),
+    ['node-agent-9fzq7', 'tools-shell-zq4rm', 'cni-node-t5w8k', 'dashboard-6d8f7b9c4-h2vxn'],
+  );
+  const [agent, shell, cni] = result.pods;
+  t.is(agent?.containerStatuses[0]?.restartCount, 54);
+  t.like(agent?.containerStatuses[0]?.lastState.terminated, { exitCode: 1, reason: 'Error' });
+  t.regex(agent?.containerStatuses[0]?.containerID ?? '', /^docker:\/\/[0-9a-f]{64}$/);
+  t.regex(agent?.annotations[CONFIG_SEEN] ?? '', /^2020-10-02T21:14:08\.\d{9}-05:00$/);
+  t.is(shell?.containerStatuses[0]?.restartCount, 33);
+  t.deepEqual(shell?.containerStatuses[0]?.lastState, {});
+  t.deepEqual(
+    cni?.initContainerStatuses.map((s) => [s.name, s.restartCount]),
+    [
+      ['upgrade-ipam', 28],
+      ['install-cni', 0],
+      ['flexvol-driver', 0],
+    ],
+  );
+  t.like(cni?.containerStatuses[0]?.lastState.terminated, { exitCode: 255, reason: 'Error' });
 });
 
 test('does not modify the body it decodes', (t) => {

@@ -1,8 +1,9 @@
 /**
- * Fuzz: /pods bodies built from the real captures in ../shared/fixtures/kubelet/ and from the pod
- * builder, mutated at random (fields deleted, retyped, times garbled, restart counts moved back,
- * uids duplicated), fed poll after poll through decode → select → track. The core must never
- * throw and never build an invalid span (ids, order of times, attribute types).
+ * Fuzz: /pods bodies built from our fixtures in test/fixtures/kubelet/ (shaped like the real
+ * captures) and from the pod builder, mutated at random (fields deleted, retyped, times garbled,
+ * restart counts moved back, uids duplicated), fed poll after poll through decode → select →
+ * track. The core must never throw and never build an invalid span (ids, order of times,
+ * attribute types).
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -17,7 +18,7 @@ import { timeFromMillis } from '../../src/core/time.js';
 import { type PodScript, podAt } from '../support/podBuilder.js';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
-const FIXTURES = new URL('../../../shared/fixtures/kubelet/', import.meta.url);
+const FIXTURES = new URL('../fixtures/kubelet/', import.meta.url);
 const CONTEXT = '{"traceparent":"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}';
 const selector = parseLabelSelector('chaosUID');
 if (!selector.ok) throw new Error(selector.error);

@@ -51,7 +51,8 @@ async function kindOf(promise: Promise<unknown>): Promise<{ kind: CriErrorKind; 
   throw new Error('expected a CriError, the call succeeded');
 }
 
-// The CRI-O log line of /work/shared/fixtures/cri-containerstatus-oom-exited.txt.
+// Id and times of an OOM-killed container as CRI-O's ContainerStatus reported them (one of the
+// real captures).
 const FIXTURE = {
   id: 'd1ec6b5f2586ad2fcc2cdc93599cdbc3ae20c99979b3489109af39c638dd6f56',
   createdAtNs: 1536246646065652988n,

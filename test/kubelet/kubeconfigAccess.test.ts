@@ -21,7 +21,7 @@ import {
 import { type KubeletStandIn, startKubeletStandIn } from '../support/kubeletStandIn.js';
 
 const FIXTURE = readFileSync(
-  new URL('../../../shared/fixtures/kubelet/podlist-init-and-restart.json', import.meta.url),
+  new URL('../fixtures/kubelet/podlist-init-and-restart.json', import.meta.url),
   'utf8',
 );
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));

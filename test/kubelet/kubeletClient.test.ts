@@ -22,7 +22,7 @@ import {
 } from '../support/kubeletStandIn.js';
 
 const FIXTURE = readFileSync(
-  new URL('../../../shared/fixtures/kubelet/podlist-init-and-restart.json', import.meta.url),
+  new URL('../fixtures/kubelet/podlist-init-and-restart.json', import.meta.url),
   'utf8',
 );
 

@@ -19,7 +19,7 @@ import {
   unrelatedPod,
 } from './podBuilder.js';
 
-const FIXTURES = new URL('../../../shared/fixtures/kubelet/', import.meta.url);
+const FIXTURES = new URL('../fixtures/kubelet/', import.meta.url);
 const T0 = '2025-06-01T10:00:00Z';
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const SPAN_ID = '00f067aa0ba902b7';
@@ -224,8 +224,8 @@ test('built pods have the fixture keys plus what newer clusters add', (t) => {
 });
 
 test('an unrelated pod is realistic in size and carries secrets the agent must drop', (t) => {
-  // The fixture pods (no managedFields) are 2.7-3.5 KB of compact JSON; clusters since 1.18 add
-  // managedFields, which the shared notes put at 2-5x larger. A pod with probes, resources,
+  // The pre-1.24 fixture pods (no managedFields) are 2.7-3.6 KB of compact JSON; clusters since
+  // 1.18 add managedFields, which the notes on the real kubelet put at 2-5x larger. A pod with probes, resources,
   // last-applied-configuration and managedFields is therefore well above 4 KB; stay below 64 KB
   // so a 500-pod benchmark body remains in the tens of MB a real busy node produces at most.
   for (let i = 0; i < 10; i++) {

@@ -2,8 +2,8 @@
  * Builds raw kubelet `GET /pods` JSON (the shape the kubelet serves, not the decoded
  * `KubeletPod`) for unit tests, end-to-end tests, the demo and the benchmark.
  *
- * Pods are shaped like the real captures in `shared/fixtures/kubelet/` plus what clusters since
- * 1.29-1.34 add: `metadata.managedFields` (derived from the pod itself, several KB),
+ * Pods are shaped like the real kubelet captures (see `test/fixtures/README.md`) plus what
+ * clusters since 1.29-1.34 add: `metadata.managedFields` (derived from the pod itself, several KB),
  * `metadata.generation` / `status.observedGeneration`, the `PodReadyToStartContainers` condition,
  * `hostIPs`/`podIPs`, container-status `started` and `volumeMounts`, projected
  * `kube-api-access-*` volumes, default tolerations, `enableServiceLinks`, `preemptionPolicy`,
