@@ -701,7 +701,7 @@ export class PodTracker {
     // polls (restarted twice, or its status was dropped): end it where the next run began.
     if (track.open && track.open.runKey !== running?.runKey) {
       const end = pollEdge(running?.start ?? now, tracked.lastSeenAt);
-      this.#closeOpenRun(tracked, identity, role, status.name, track, end, flags.sidecar, run);
+      this.#closeOpenRun(tracked, identity, role, status.name, track, end, run);
     }
 
     if (running && !track.open) {
@@ -713,6 +713,7 @@ export class PodTracker {
         ...(status.containerID ? { containerId: status.containerID } : {}),
         ...(image ? { image } : {}),
         unobservedRuns: Math.max(0, running.index - track.highestIndex - 1),
+        ...(flags.sidecar ? { sidecar: true } : {}),
       };
       track.highestIndex = Math.max(track.highestIndex, running.index);
       this.#mark(tracked);
@@ -762,7 +763,6 @@ export class PodTracker {
     name: string,
     track: ContainerTrack,
     end: TimeEdge,
-    sidecar: boolean,
     run: PollRun,
   ): void {
     const open: OpenRunSnapshot | undefined = track.open;
@@ -784,7 +784,7 @@ export class PodTracker {
         ...(open.start ? { start: kubeletEdge(open.start, open.firstSeenAt) } : {}),
         end,
         unobservedRuns: open.unobservedRuns,
-        sidecar,
+        sidecar: open.sidecar === true,
         ...(tracked.deleting ? { expectedStop: 'pod_deletion' as const } : {}),
       },
       run,
@@ -801,7 +801,7 @@ export class PodTracker {
       const role = trackKey.slice(0, slash) as Role;
       const name = trackKey.slice(slash + 1);
       const end = pollEdge(noticed, tracked.lastSeenAt);
-      this.#closeOpenRun(tracked, identity, role, name, track, end, false, run);
+      this.#closeOpenRun(tracked, identity, role, name, track, end, run);
     }
     if (tracked.podSpanDone) return;
     const end = tracked.allTerminated && tracked.latestFinish ? tracked.latestFinish : undefined;

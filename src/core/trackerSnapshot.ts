@@ -12,6 +12,8 @@ export interface OpenRunSnapshot {
   readonly containerId?: string;
   readonly image?: string;
   readonly unobservedRuns: number;
+  /** A native sidecar's run (init container with `restartPolicy: Always`). */
+  readonly sidecar?: boolean;
 }
 
 /** A run whose span was built (or dropped by the per-pod cap): never built again. */
@@ -118,7 +120,8 @@ const isOpenRun = (o: unknown) =>
   isTime(o.firstSeenAt) &&
   optional(o.containerId, (x) => typeof x === 'string') &&
   optional(o.image, (x) => typeof x === 'string') &&
-  Number.isInteger(o.unobservedRuns);
+  Number.isInteger(o.unobservedRuns) &&
+  optional(o.sidecar, (x) => typeof x === 'boolean');
 
 const isDoneRun = (d: unknown) =>
   isObject(d) &&

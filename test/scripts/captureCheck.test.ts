@@ -51,10 +51,6 @@ function rawPod(file: string, name: string): Json {
 
 const at = (iso: string) => kubeTime(iso);
 
-/** The known tracker defect the check finds in our 1.35-shaped fixture (see the test below). */
-const SIDECAR_DEFECT =
-  'default/checkout-6b7f9d8c5-r8wz2: init-container mesh-proxy run 0: sidecar flag wrong';
-
 // ------------------------------------------------------------------ expectations from the JSON
 
 test('kubeTime parses offsets and nanoseconds, rejects null and garbage', (t) => {
@@ -240,14 +236,12 @@ test('checkCapture: our fixtures pass, pods and spans counted', (t) => {
   });
 });
 
-test('checkCapture finds a native sidecar that loses its sidecar flag when its pod goes', (t) => {
-  // A tracker defect, found by this check: an open run closed because its pod is gone is built
-  // with `sidecar: false` (PodTracker#finalize). src/core is outside this branch; once it is
-  // fixed there, this list becomes empty.
+test('checkCapture: a native sidecar keeps its sidecar flag when its pod goes', (t) => {
+  // Found by this check: an open run closed because its pod was gone lost its sidecar flag.
   const result = checkCapture(fixture('podlist-node-1.35.json'));
   t.is(result.pods, 9);
   t.is(result.malformed, 0);
-  t.deepEqual(result.failures, [SIDECAR_DEFECT]);
+  t.deepEqual(result.failures, []);
 });
 
 test('checkCapture reports malformed pods and a body that is not a PodList', (t) => {
