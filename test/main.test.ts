@@ -490,7 +490,8 @@ test('HTTP endpoints: readiness follows the kubelet, /metrics moves as spans are
   }
   t.is(metric(after.body, 'kubelet_span_exporter_spans_exported_total'), 3);
   t.is(metric(after.body, 'kubelet_span_exporter_spans_built_total'), 3);
-  t.is(metric(after.body, 'kubelet_span_exporter_pods_traced'), 1);
+  t.is(metric(after.body, 'kubelet_span_exporter_pods_traced{origin="context"}'), 1);
+  t.is(metric(after.body, 'kubelet_span_exporter_pods_traced{origin="group"}'), 0);
   t.true((metric(after.body, 'kubelet_span_exporter_polls_total{outcome="ok"}') ?? 0) >= 2);
   // serve() waits for two polls of the same body: the second is not parsed again
   t.true((metric(after.body, 'kubelet_span_exporter_unchanged_bodies_total') ?? 0) >= 1);
