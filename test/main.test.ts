@@ -25,7 +25,7 @@ import {
 
 const TRACE = '5b8efff798038103d269b633813fc60c';
 const RUNNER_SPAN = 'eee19b7ec3c1b174'; // ExecuteChaosRunner in the user's trace
-const HELPER_PARENT = 'a1b2c3d4e5f60718'; // CreateContainerKillHelperPod in litmus-go
+const HELPER_PARENT = 'a1b2c3d4e5f60718'; // CreateContainerKillFaultHelperPod in litmus-go
 const NODE = 'worker-1';
 // Experiment times start two minutes ago: inside the default catch-up window, never in the future.
 const T0 = new Date(Math.floor(Date.now() / 1000) * 1000 - 120_000).toISOString();
@@ -182,7 +182,7 @@ test('a Litmus container-kill experiment: helper and experiment pods appear insi
   t.false(spans.some((s) => s.resource['k8s.pod.name'] === 'web-0'));
   t.false(spans.some((s) => s.resource['k8s.pod.name'] === 'engine-nginx-runner'));
 
-  // helper pod: under litmus-go's CreateContainerKillHelperPod span
+  // helper pod: under litmus-go's CreateContainerKillFaultHelperPod span
   const helperPod = only(spans, 'pod container-kill-helper');
   t.is(helperPod.parentSpanId, HELPER_PARENT);
   t.is(helperPod.startNs, ns(10));

@@ -50,8 +50,8 @@ test('demo: plays the busy node, prints a rooted waterfall, writes OTLP/JSON and
   const lines = stdout.split('\n');
   const row = (name: string) => lines.find((l) => l.includes(` ${name} `) || l.startsWith(name));
   t.truthy(row('chaos run podtato-head container-kill'), 'the tool root is there');
-  // the agent's helper pod span hangs under litmus-go's CreateContainerKillHelperPod
-  const create = lines.findIndex((l) => l.includes('CreateContainerKillHelperPod'));
+  // the agent's helper pod span hangs under litmus-go's CreateContainerKillFaultHelperPod
+  const create = lines.findIndex((l) => l.includes('CreateContainerKillFaultHelperPod'));
   t.true(create > 0);
   t.regex(lines[create + 1] ?? '', /[├└]─ pod container-kill-helper .*kubelet-span-exporter/);
   t.regex(stdout, /container server .*exit 137/);
