@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
+import type { JaegerDocument } from '../../scripts/lib/jaegerJson.js';
 import type { OtlpJsonDocument } from '../../scripts/lib/otlpJson.js';
 import { SECRET_MARKER } from '../support/podBuilder.js';
 
@@ -72,6 +73,18 @@ test('demo: plays the busy node, prints a rooted waterfall, writes OTLP/JSON and
     (r) => r.resource.attributes.find((a) => a.key === 'service.name')?.value,
   );
   t.true(services.some((v) => JSON.stringify(v) === '{"stringValue":"kubelet-span-exporter"}'));
+  // Jaeger's own JSON: the same spans, every reference resolved within its trace
+  const jaeger = JSON.parse(readFileSync(join(out, 'trace.jaeger.json'), 'utf8')) as JaegerDocument;
+  const jaegerSpans = jaeger.data.flatMap((trace) => trace.spans);
+  t.is(jaegerSpans.length, spans.length);
+  for (const trace of jaeger.data) {
+    const inTrace = new Set(trace.spans.map((s) => s.spanID));
+    for (const s of trace.spans) {
+      t.is(s.traceID, trace.traceID);
+      t.truthy(trace.processes[s.processID]);
+      for (const ref of s.references) t.true(inTrace.has(ref.spanID), `${s.operationName}`);
+    }
+  }
   const html = readFileSync(join(out, 'trace.html'), 'utf8');
   t.true(html.includes('<svg'));
   t.false(html.includes(SECRET_MARKER));
