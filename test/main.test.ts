@@ -368,10 +368,10 @@ test('invalid and missing contexts: no spans, one warning per invalid pod', asyn
   await r.receiver.waitFor((s) => s.some((x) => x.name === 'pod no-ctx'));
   // the pod without a context is traced in its run's group trace (TRACE_GROUP_LABEL=chaosUID by
   // default, a root pod span); the invalid one never falls back to it
-  t.deepEqual(
-    [...new Set(r.receiver.spans.map((s) => s.resource['k8s.pod.name']))].sort(),
-    ['good-ctx', 'no-ctx'],
-  );
+  t.deepEqual([...new Set(r.receiver.spans.map((s) => s.resource['k8s.pod.name']))].sort(), [
+    'good-ctx',
+    'no-ctx',
+  ]);
   const noCtx = only(r.receiver.spans, 'pod no-ctx');
   t.is(noCtx.parentSpanId, '');
   t.is(noCtx.attributes['kse.trace.origin'], 'group');
