@@ -90,6 +90,41 @@ test('demo: plays the busy node, prints a rooted waterfall, writes OTLP/JSON and
   t.false(html.includes(SECRET_MARKER));
 });
 
+test('demo: a timeline by name on two nodes (stock Litmus): one agent per node, one trace per run', async (t) => {
+  t.timeout(90_000);
+  const out = mkdtempSync(join(tmpdir(), 'kse-demo-'));
+  t.teardown(() => rmSync(out, { recursive: true, force: true }));
+  const { code, stdout, stderr } = await runDemo([
+    '--timeline',
+    'stock-litmus',
+    '--speed',
+    '6',
+    '--out',
+    out,
+  ]);
+  t.is(code, 0, stderr);
+  t.regex(stdout, /2 agents \(worker-1, worker-2\)/);
+  t.is(stdout.split('\n').filter((l) => l.startsWith('trace ')).length, 2, 'two runs, two traces');
+  t.regex(stdout, /^pod podtato-head-chaos-runner /m, 'a pod span is a root of its run trace');
+  const jaeger = JSON.parse(readFileSync(join(out, 'trace.jaeger.json'), 'utf8')) as JaegerDocument;
+  t.is(jaeger.data.length, 2);
+  const nodes = new Set(
+    jaeger.data.flatMap((trace) =>
+      Object.values(trace.processes).map(
+        (p) => p.tags.find((tag) => tag.key === 'k8s.node.name')?.value,
+      ),
+    ),
+  );
+  t.deepEqual([...nodes].sort(), ['worker-1', 'worker-2'], 'both agents contributed');
+  for (const trace of jaeger.data) {
+    const roots = trace.spans.filter((s) => s.references.length === 0);
+    t.true(
+      roots.every((s) => s.operationName.startsWith('pod ')),
+      'only pod spans are roots',
+    );
+  }
+});
+
 test('demo: bad arguments exit 2 with the usage', async (t) => {
   const result = await runDemo(['--speed', '0']);
   t.is(result.code, 2);
