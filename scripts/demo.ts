@@ -2,22 +2,30 @@
  * `npm run demo`: plays a timeline (default: a LitmusChaos container-kill run) through a kubelet
  * stand-in to the real agent (`node dist/main.js`, configured by env as in a cluster), receives
  * its spans on an embedded OTLP/gRPC receiver together with the traced tool's own spans, prints
- * the trace as a terminal waterfall and writes `trace.otlp.json` (OTLP/JSON, loadable in Jaeger's
- * "JSON File" upload) and `trace.html` (self-contained SVG timeline).
+ * the trace as a terminal waterfall and writes `trace.jaeger.json` (Jaeger's own JSON: the Jaeger
+ * UI opens it on its own), `trace.otlp.json` (OTLP/JSON: needs a running Jaeger, whose
+ * `/api/transform` converts it) and `trace.html` (self-contained SVG timeline). A timeline whose
+ * pods run on several nodes (`nodeName`) gets one kubelet stand-in and one agent per node, all
+ * sending to the one receiver.
  *
- *   tsx scripts/demo.ts [--speed N] [--timeline FILE] [--out DIR] [--offset SECONDS]
+ *   tsx scripts/demo.ts [--speed N] [--timeline NAME|FILE] [--out DIR] [--offset SECONDS]
  *
  * Exits 1 when no span of the agent arrived, 2 on bad arguments.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { ReceivedSpan } from '../test/support/otlpReceiver.js';
 import { loadTimeline } from '../test/support/simulator/loadTimeline.js';
-import { createNodeSimulator } from '../test/support/simulator/nodeSimulator.js';
+import {
+  createNodeSimulator,
+  type NodeSimulator,
+} from '../test/support/simulator/nodeSimulator.js';
+import { timelineForNode, timelineNodes } from '../test/support/simulator/nodeTimeline.js';
 import { type AgentRig, startAgentRig } from './lib/agentRig.js';
 import { useColor } from './lib/colorPolicy.js';
+import { toJaegerJson } from './lib/jaegerJson.js';
 import { toOtlpJson } from './lib/otlpJson.js';
 import { sendSpans } from './lib/otlpSend.js';
 import { toolSpans } from './lib/toolSpans.js';
@@ -25,7 +33,8 @@ import { renderTraceHtml } from './lib/traceHtml.js';
 import { renderWaterfall } from './lib/waterfall.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const DEFAULT_TIMELINE = join(ROOT, 'timelines', 'litmus-container-kill.yaml');
+const TIMELINES = join(ROOT, 'timelines');
+const DEFAULT_TIMELINE = join(TIMELINES, 'litmus-container-kill.yaml');
 const DEFAULT_SPEED = 4;
 /** After the last second is played: how long the span count must stay unchanged, ms. */
 const SETTLE_MS = 1500;
@@ -34,9 +43,10 @@ const SETTLE_LIMIT_MS = 15_000;
 
 const USAGE = `usage: tsx scripts/demo.ts [--speed N] [--timeline FILE] [--out DIR] [--offset SECONDS]
   --speed N         timeline seconds per wall second (default ${DEFAULT_SPEED})
-  --timeline FILE   scripted (.yaml/.json) or recorded (.jsonl) timeline
-                    (default timelines/litmus-container-kill.yaml)
-  --out DIR         where trace.otlp.json and trace.html go (default demo-output)
+  --timeline NAME   a timeline of timelines/ by name (litmus-container-kill, stock-litmus,
+                    mixed-litmus, argo-workflow, busy-node), or a file: scripted (.yaml/.json)
+                    or recorded (.jsonl) (default litmus-container-kill)
+  --out DIR         where trace.jaeger.json, trace.otlp.json and trace.html go (default demo-output)
   --offset SECONDS  start playing at this second of the timeline (default 0)`;
 
 function fail(message: string): never {
@@ -73,9 +83,16 @@ function parseOptions() {
   return {
     speed,
     offset,
-    timeline: resolve(String(values.timeline ?? DEFAULT_TIMELINE)),
+    timeline: timelinePath(values.timeline),
     out: resolve(String(values.out ?? 'demo-output')),
   };
+}
+
+/** `stock-litmus` → `timelines/stock-litmus.yaml`; anything else is a path. */
+function timelinePath(value: string | boolean | undefined): string {
+  if (value === undefined || typeof value === 'boolean') return DEFAULT_TIMELINE;
+  const named = join(TIMELINES, `${value}.yaml`);
+  return /^[a-z0-9-]+$/.test(value) && existsSync(named) ? named : resolve(value);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -114,30 +131,60 @@ async function main(): Promise<number> {
       `~${Math.ceil(seconds / options.speed)} s) to node dist/main.js`,
   );
 
-  const rig = await startAgentRig({
-    nodeName: timeline.nodeName,
-    env: { POLL_INTERVAL: '100ms', GONE_AFTER: '1s', OTEL_BSP_SCHEDULE_DELAY: '100' },
-  });
+  // One kubelet stand-in and one agent per node; every agent sends to the first rig's receiver.
+  const nodes = timelineNodes(timeline);
+  const rigs: AgentRig[] = [];
+  try {
+    for (const node of nodes) {
+      const first = rigs[0];
+      rigs.push(
+        await startAgentRig({
+          nodeName: node,
+          env: {
+            POLL_INTERVAL: '100ms',
+            GONE_AFTER: '1s',
+            OTEL_BSP_SCHEDULE_DELAY: '100',
+            ...(first ? { OTEL_EXPORTER_OTLP_ENDPOINT: first.receiver.url } : {}),
+          },
+        }),
+      );
+    }
+  } catch (error) {
+    for (const r of rigs) await r.close();
+    throw error;
+  }
+  const rig = rigs[0] as AgentRig;
   try {
     const progress = process.stderr.isTTY === true;
-    const simulator = createNodeSimulator({
-      timeline,
-      standIn: rig.kubelet,
-      speed: options.speed,
-      offsetSeconds: options.offset,
-      rebase: true,
-      onStep: progress
-        ? (t) =>
-            process.stderr.write(
-              `\r  node time +${t}s / ${timeline.endSeconds}s, ${rig.receiver.spans.length} spans received `,
-            )
-        : undefined,
-    });
-    await simulator.play();
+    const simulators: NodeSimulator[] = [];
+    for (const [i, node] of nodes.entries()) {
+      const first = simulators[0];
+      simulators.push(
+        createNodeSimulator({
+          timeline: nodes.length > 1 ? timelineForNode(timeline, node) : timeline,
+          standIn: (rigs[i] as AgentRig).kubelet,
+          speed: options.speed,
+          offsetSeconds: options.offset,
+          // every node serves the same instant as the same wall-clock time
+          ...(first ? { shiftSeconds: first.shiftSeconds } : { rebase: true }),
+          onStep:
+            progress && i === 0
+              ? (t) =>
+                  process.stderr.write(
+                    `\r  node time +${t}s / ${timeline.endSeconds}s, ${rig.receiver.spans.length} spans received `,
+                  )
+              : undefined,
+        }),
+      );
+    }
+    const simulator = simulators[0] as NodeSimulator;
+    await Promise.all(simulators.map((s) => s.play()));
     if (progress) process.stderr.write('\n');
     await settle(rig);
-    const exitCode = await rig.stopAgent();
-    const polls = rig.kubelet.requests;
+    const exitCodes: (number | string)[] = [];
+    for (const r of rigs) exitCodes.push(await r.stopAgent());
+    const exitCode = exitCodes.find((c) => c !== 0) ?? 0;
+    const polls = rigs.reduce((n, r) => n + r.kubelet.requests, 0);
     const agentSpans = rig.receiver.spans.length;
 
     // The traced tool's own spans, as it would have exported them during the run.
@@ -151,26 +198,32 @@ async function main(): Promise<number> {
     const errors = spans.filter((s) => s.status.code === 2).length;
     process.stdout.write(
       `kubelet-span-exporter demo: ${timeline.name}, ${seconds} s of node time at ${options.speed}x\n` +
-        `agent: ${polls} kubelet polls, ${agentSpans} spans exported, exit code ${exitCode}; ` +
+        `${nodes.length === 1 ? 'agent' : `${nodes.length} agents (${nodes.join(', ')})`}: ` +
+        `${polls} kubelet polls, ${agentSpans} spans exported, exit code ${exitCode}; ` +
         `tool spans: ${tool.length}; ${errors} spans with error status\n\n`,
     );
     process.stdout.write(renderWaterfall(spans, { color }));
 
     mkdirSync(options.out, { recursive: true });
+    const jaegerPath = join(options.out, 'trace.jaeger.json');
     const jsonPath = join(options.out, 'trace.otlp.json');
     const htmlPath = join(options.out, 'trace.html');
+    writeFileSync(jaegerPath, `${JSON.stringify(toJaegerJson(spans), null, 2)}\n`);
     writeFileSync(jsonPath, `${JSON.stringify(toOtlpJson(spans), null, 2)}\n`);
     writeFileSync(htmlPath, renderTraceHtml(spans, `kubelet-span-exporter demo: ${timeline.name}`));
     const shown = (p: string) =>
       relative(process.cwd(), p).startsWith('..') ? p : relative(process.cwd(), p);
-    process.stdout.write(`\nwrote ${shown(jsonPath)} (OTLP/JSON) and ${shown(htmlPath)}\n`);
+    process.stdout.write(
+      `\nwrote ${shown(jaegerPath)} (Jaeger JSON: Jaeger UI, Search → Upload), ` +
+        `${shown(jsonPath)} (OTLP/JSON) and ${shown(htmlPath)}\n`,
+    );
     if (agentSpans === 0) {
       stderr('demo: no span arrived from the agent');
       return 1;
     }
     return 0;
   } finally {
-    await rig.close();
+    for (const r of rigs) await r.close();
   }
 }
 

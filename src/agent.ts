@@ -100,6 +100,7 @@ export class Agent {
         hash: deps.hash,
         goneAfterMs: config.goneAfterMs,
         restartGraceMs: config.kubeletRestartGraceMs,
+        ...(config.traceGroupLabel !== undefined ? { groupLabel: config.traceGroupLabel } : {}),
         maxTrackedPods: config.limits.maxTrackedPods,
         maxSpansPerPod: config.limits.maxSpansPerPod,
         ...(deps.catchUpCutoff ? { catchUpCutoff: deps.catchUpCutoff } : {}),
@@ -262,7 +263,9 @@ export class Agent {
       }
       this.#save();
       metrics.podsTracked.set(this.#tracker.trackedPods);
-      metrics.podsTraced.set(this.#tracker.tracedPods);
+      const traced = this.#tracker.tracedPodsByOrigin();
+      metrics.podsTraced.set({ origin: 'context' }, traced.context);
+      metrics.podsTraced.set({ origin: 'group' }, traced.group);
       metrics.pendingSpans.set(this.#queue.pending);
       metrics.polls.inc({ outcome: 'ok' });
       metrics.lastSuccessfulPoll.set(Date.now() / 1000);
@@ -310,7 +313,11 @@ export class Agent {
       this.#malformedSeen.add(id);
       logger.warn({ pod: id, error: bad.error }, 'skipping malformed pod in kubelet response');
     }
-    const selected = selectPods(decoded.pods, this.#config.podSelector, this.#config.podNamespaces);
+    const selected = selectPods(
+      decoded.pods,
+      this.#config.podSelectors,
+      this.#config.podNamespaces,
+    );
     this.#previous = { body, selected };
     return selected;
   }
@@ -377,8 +384,15 @@ export class Agent {
         break;
       case 'podTracked':
         logger.info(
-          { pod, uid: notice.pod.uid, traceId: notice.traceId, env: notice.envName },
-          'tracing pod',
+          {
+            pod,
+            uid: notice.pod.uid,
+            traceId: notice.traceId,
+            origin: notice.origin,
+            ...(notice.envName ? { env: notice.envName } : {}),
+            ...(notice.groupTraceId ? { groupTraceId: notice.groupTraceId } : {}),
+          },
+          notice.origin === 'group' ? "tracing pod in its run's group trace" : 'tracing pod',
         );
         break;
       case 'invalidContext':
@@ -395,8 +409,14 @@ export class Agent {
       case 'noContext':
         metrics.contextProblems.inc({ kind: 'none' });
         logger.debug(
-          { pod, unresolvableEnv: notice.unresolvable },
-          'selected pod carries no trace context',
+          {
+            pod,
+            unresolvableEnv: notice.unresolvable,
+            ...(notice.groupProblem ? { groupLabel: notice.groupProblem } : {}),
+          },
+          notice.groupProblem
+            ? 'selected pod carries no trace context and its group label names no run'
+            : 'selected pod carries no trace context',
         );
         break;
       case 'podGone':

@@ -15,7 +15,7 @@ export class AgentMetrics {
   readonly lastSuccessfulPoll: Gauge;
   readonly malformedPods: Counter;
   readonly podsTracked: Gauge;
-  readonly podsTraced: Gauge;
+  readonly podsTraced: Gauge<'origin'>;
   readonly contextProblems: Counter<'kind'>;
   readonly spansBuilt: Counter;
   readonly spansExported: Counter;
@@ -71,7 +71,8 @@ export class AgentMetrics {
     });
     this.podsTraced = new Gauge({
       name: `${p}pods_traced`,
-      help: 'Tracked pods with a valid, sampled trace context.',
+      help: "Tracked pods that are traced, by origin: context (a valid, sampled trace context of their own) or group (no context; traced in their run's group trace).",
+      labelNames: ['origin'],
       registers,
     });
     this.contextProblems = new Counter({

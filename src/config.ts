@@ -3,14 +3,16 @@
  * environment (`parseConfig(process.env)`); nothing here touches the process or the file system.
  *
  * Every variable is validated on every run, and every problem is reported at once, one line each,
- * naming the variable. An empty (or all-whitespace) value counts as unset, as in OpenTelemetry.
+ * naming the variable. An empty (or all-whitespace) value counts as unset, as in OpenTelemetry
+ * (except TRACE_GROUP_LABEL, where set-but-empty turns the group fallback off).
  * Where two variables set the same thing, precedence is: the agent's own (or the signal-specific
  * `OTEL_EXPORTER_OTLP_TRACES_*`) variable, then the general `OTEL_*` one, then the default.
  */
 
 import { isDnsLabel, isDnsSubdomain } from './core/dnsName.js';
 import type { LabelSelector } from './core/labelSelector.js';
-import { parseLabelSelector } from './core/labelSelector.js';
+import { isLabelKey } from './core/labelSyntax.js';
+import { parsePodSelector } from './core/podSelector.js';
 import { parseCriEndpoint } from './cri/criEndpoint.js';
 import { formatDuration, parseDuration } from './duration.js';
 
@@ -48,8 +50,13 @@ export interface Config {
     /** Largest response body accepted, bytes. */
     readonly maxBodyBytes: number;
   };
-  /** Pods whose labels match are traced. */
-  readonly podSelector: LabelSelector;
+  /** Pods whose labels match any of these alternatives are traced (`POD_SELECTOR`, `;`-separated). */
+  readonly podSelectors: readonly LabelSelector[];
+  /**
+   * Label naming a pod's run: a selected pod with no trace context but this label is traced in
+   * the run's group trace. `undefined` (TRACE_GROUP_LABEL set empty): no fallback.
+   */
+  readonly traceGroupLabel: string | undefined;
   /** Namespaces to consider, deduplicated in the order given; `undefined` means all. */
   readonly podNamespaces: readonly string[] | undefined;
   /** Time between kubelet polls while a traced pod is live on the node, ms. */
@@ -137,7 +144,8 @@ const DEFAULT_KUBELET_TIMEOUT_MS = 10_000;
 const KUBELET_TIMEOUT_RANGE = [100, 600_000] as const;
 const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
 const MAX_BODY_BYTES_RANGE = [1024, 512 * 1024 * 1024] as const;
-const DEFAULT_POD_SELECTOR = 'chaosUID';
+const DEFAULT_POD_SELECTOR = 'chaosUID; workflows.argoproj.io/workflow';
+const DEFAULT_TRACE_GROUP_LABEL = 'chaosUID';
 const DEFAULT_POLL_INTERVAL_MS = 250;
 const DEFAULT_IDLE_POLL_INTERVAL_MS = 1000;
 const POLL_INTERVAL_RANGE = [100, 3_600_000] as const;
@@ -352,7 +360,14 @@ const VARIABLES = [
     group: 'selection',
     default: DEFAULT_POD_SELECTOR,
     description:
-      'Kubernetes label selector choosing the pods to trace (`app=web,tier in (a,b),!canary`). An empty value means the default.',
+      'Which pods to trace: Kubernetes label selectors (`app=web,tier in (a,b),!canary`) separated by `;`; a pod matching any of them is selected (once). The default catches LitmusChaos pods and Argo Workflows step pods. An empty value means the default; an empty alternative is an error.',
+  },
+  {
+    name: 'TRACE_GROUP_LABEL',
+    group: 'selection',
+    default: DEFAULT_TRACE_GROUP_LABEL,
+    description:
+      'A selected pod with no trace context but this label is traced in its run\'s trace, derived from the label\'s namespace, key and value (the pod span is a root; see README "Runs without a trace context"). The value must be unique per run. Set it empty (`TRACE_GROUP_LABEL=`) to turn this off. A label key.',
   },
   {
     name: 'POD_NAMESPACES',
@@ -660,8 +675,19 @@ export function parseConfig(
 
   // selection
   const selectorText = r.get('POD_SELECTOR');
-  const parsedSelector = parseLabelSelector(selectorText ?? DEFAULT_POD_SELECTOR);
+  const parsedSelector = parsePodSelector(selectorText ?? DEFAULT_POD_SELECTOR);
   if (!parsedSelector.ok) r.invalid('POD_SELECTOR', selectorText ?? '', parsedSelector.error);
+  // Unlike other variables, set-but-empty means "off" here (unset means the default).
+  const groupLabelRaw = r.raw('TRACE_GROUP_LABEL');
+  const traceGroupLabel =
+    groupLabelRaw === undefined ? DEFAULT_TRACE_GROUP_LABEL : groupLabelRaw || undefined;
+  if (traceGroupLabel !== undefined && !isLabelKey(traceGroupLabel)) {
+    r.invalid(
+      'TRACE_GROUP_LABEL',
+      traceGroupLabel,
+      'not a label key (an optional DNS subdomain prefix and "/", then a name of at most 63 characters: A-Z, a-z, 0-9, "-", "_", ".")',
+    );
+  }
   const podNamespaces = r.list(
     'POD_NAMESPACES',
     isDnsLabel,
@@ -760,7 +786,8 @@ export function parseConfig(
         timeoutMs: kubeletTimeoutMs,
         maxBodyBytes,
       },
-      podSelector: parsedSelector.selector,
+      podSelectors: parsedSelector.alternatives,
+      traceGroupLabel,
       podNamespaces,
       pollIntervalMs,
       idlePollIntervalMs,
@@ -811,6 +838,11 @@ class Reader {
 
   constructor(env: Readonly<Record<string, string | undefined>>) {
     this.#env = env;
+  }
+
+  /** The trimmed value, `''` when set but empty, `undefined` only when unset. */
+  raw(name: VariableName): string | undefined {
+    return this.#env[name]?.trim();
   }
 
   get(name: VariableName): string | undefined {

@@ -8,6 +8,7 @@ import { type CheckpointData, CheckpointStore } from './checkpoint/checkpointSto
 import { createClock } from './clock.js';
 import type { Config } from './config.js';
 import { parseConfig } from './config.js';
+import { podSelectorText } from './core/podSelector.js';
 import { addMillis, formatTime, minTime, type Time } from './core/time.js';
 import { CriClient } from './cri/criClient.js';
 import { CriRuntimeLookup } from './cri/criRuntimeLookup.js';
@@ -140,7 +141,8 @@ async function main(): Promise<void> {
         ? {
             kubelet: apiServerProxy?.baseUrl ?? config.kubelet.url,
             collector: config.otlp.endpoint,
-            selector: config.podSelector.text,
+            selector: podSelectorText(config.podSelectors),
+            groupLabel: config.traceGroupLabel ?? 'off',
             namespaces: config.podNamespaces ?? 'all',
             pollIntervalMs: config.pollIntervalMs,
             idlePollIntervalMs: config.idlePollIntervalMs,

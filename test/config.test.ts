@@ -28,9 +28,15 @@ function errorsOf(t: ExecutionContext, env: Env): string[] {
 test('defaults with only NODE_NAME and NODE_IP', (t) => {
   const { config, warnings } = configOf(t, BASE);
   t.deepEqual(warnings, []);
-  const { podSelector, ...rest } = config;
-  t.is(podSelector.text, 'chaosUID');
-  t.deepEqual(podSelector.requirements, [{ key: 'chaosUID', operator: 'exists', values: [] }]);
+  const { podSelectors, ...rest } = config;
+  t.deepEqual(
+    podSelectors.map((s) => s.text),
+    ['chaosUID', 'workflows.argoproj.io/workflow'],
+  );
+  t.deepEqual(podSelectors[0]?.requirements, [{ key: 'chaosUID', operator: 'exists', values: [] }]);
+  t.deepEqual(podSelectors[1]?.requirements, [
+    { key: 'workflows.argoproj.io/workflow', operator: 'exists', values: [] },
+  ]);
   t.deepEqual(rest, {
     nodeName: 'node-1',
     kubelet: {
@@ -43,6 +49,7 @@ test('defaults with only NODE_NAME and NODE_IP', (t) => {
       timeoutMs: 10_000,
       maxBodyBytes: 67_108_864,
     },
+    traceGroupLabel: 'chaosUID',
     podNamespaces: undefined,
     pollIntervalMs: 250,
     idlePollIntervalMs: 1000,
@@ -70,11 +77,12 @@ test('defaults with only NODE_NAME and NODE_IP', (t) => {
   });
 });
 
-test('empty and all-whitespace values count as unset', (t) => {
+test('empty and all-whitespace values count as unset (TRACE_GROUP_LABEL: set empty means off)', (t) => {
   const env: Env = { ...BASE };
   for (const v of CONFIG_VARIABLES)
     if (!(v.name in BASE)) env[v.name] = v.name.length % 2 ? '' : '  ';
-  t.deepEqual(configOf(t, env), configOf(t, BASE));
+  t.deepEqual(configOf(t, env), configOf(t, { ...BASE, TRACE_GROUP_LABEL: '' }));
+  t.not(configOf(t, BASE).config.traceGroupLabel, undefined);
 });
 
 test('surrounding whitespace is trimmed', (t) => {
@@ -395,8 +403,52 @@ test('kubelet file paths are taken as given', (t) => {
 
 test('POD_SELECTOR full grammar is parsed', (t) => {
   const { config } = configOf(t, { ...BASE, POD_SELECTOR: 'app=web, tier in (a,b),!canary' });
-  t.is(config.podSelector.text, 'app=web, tier in (a,b),!canary');
-  t.is(config.podSelector.requirements.length, 3);
+  t.deepEqual(
+    config.podSelectors.map((s) => s.text),
+    ['app=web, tier in (a,b),!canary'],
+  );
+  t.is(config.podSelectors[0]?.requirements.length, 3);
+});
+
+test('POD_SELECTOR alternatives: ";"-separated, whitespace around them ignored', (t) => {
+  const { config } = configOf(t, {
+    ...BASE,
+    POD_SELECTOR: ' app=web, tier in (a,b) ;chaosUID;  !canary ',
+  });
+  t.deepEqual(
+    config.podSelectors.map((s) => s.text),
+    ['app=web, tier in (a,b)', 'chaosUID', '!canary'],
+  );
+});
+
+test('POD_SELECTOR: an empty alternative is an error naming its position', (t) => {
+  t.deepEqual(errorsOf(t, { ...BASE, POD_SELECTOR: 'chaosUID;; app=web' }), [
+    'POD_SELECTOR="chaosUID;; app=web": alternative 2 of 3 is empty (alternatives are separated by ";")',
+  ]);
+  t.deepEqual(errorsOf(t, { ...BASE, POD_SELECTOR: 'chaosUID;' }), [
+    'POD_SELECTOR="chaosUID;": alternative 2 of 2 is empty (alternatives are separated by ";")',
+  ]);
+  const [bad] = errorsOf(t, { ...BASE, POD_SELECTOR: 'chaosUID; env in dev' });
+  t.regex(
+    bad ?? '',
+    /^POD_SELECTOR="chaosUID; env in dev": alternative 2: expected "\(" after "in"/,
+  );
+});
+
+test('TRACE_GROUP_LABEL: default chaosUID, set empty turns it off, must be a label key', (t) => {
+  t.is(configOf(t, BASE).config.traceGroupLabel, 'chaosUID');
+  t.is(configOf(t, { ...BASE, TRACE_GROUP_LABEL: '' }).config.traceGroupLabel, undefined);
+  t.is(configOf(t, { ...BASE, TRACE_GROUP_LABEL: '  ' }).config.traceGroupLabel, undefined);
+  t.is(
+    configOf(t, { ...BASE, TRACE_GROUP_LABEL: 'workflows.argoproj.io/workflow' }).config
+      .traceGroupLabel,
+    'workflows.argoproj.io/workflow',
+  );
+  for (const bad of ['chaos uid', 'a/b/c', '-x', 'x=y', '!x', 'a,b', 'Example.com/x']) {
+    const errors = errorsOf(t, { ...BASE, TRACE_GROUP_LABEL: bad });
+    t.is(errors.length, 1, bad);
+    t.true(errors[0]?.startsWith(`TRACE_GROUP_LABEL=${JSON.stringify(bad)}: not a label key`), bad);
+  }
 });
 
 test('POD_NAMESPACES is trimmed and de-duplicated in order', (t) => {

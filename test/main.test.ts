@@ -25,7 +25,7 @@ import {
 
 const TRACE = '5b8efff798038103d269b633813fc60c';
 const RUNNER_SPAN = 'eee19b7ec3c1b174'; // ExecuteChaosRunner in the user's trace
-const HELPER_PARENT = 'a1b2c3d4e5f60718'; // CreateContainerKillHelperPod in litmus-go
+const HELPER_PARENT = 'a1b2c3d4e5f60718'; // CreateContainerKillFaultHelperPod in litmus-go
 const NODE = 'worker-1';
 // Experiment times start two minutes ago: inside the default catch-up window, never in the future.
 const T0 = new Date(Math.floor(Date.now() / 1000) * 1000 - 120_000).toISOString();
@@ -177,12 +177,14 @@ test('a Litmus container-kill experiment: helper and experiment pods appear insi
   await r.receiver.waitFor((s) => s.some((x) => x.name === 'pod container-kill-x2k9qp'));
   const spans = r.receiver.spans;
 
-  // every span belongs to the experiment's trace; nothing from the runner (no context) or web-0
-  t.true(spans.every((s) => s.traceId === TRACE));
+  // every span belongs to the experiment's trace, except the runner's (no context: its run's
+  // group trace, TRACE_GROUP_LABEL=chaosUID by default); nothing from web-0 (not selected)
+  const runnerOf = (s: ReceivedSpan) => s.resource['k8s.pod.name'] === 'engine-nginx-runner';
+  t.true(spans.filter((s) => !runnerOf(s)).every((s) => s.traceId === TRACE));
+  t.true(spans.filter(runnerOf).every((s) => s.traceId !== TRACE));
   t.false(spans.some((s) => s.resource['k8s.pod.name'] === 'web-0'));
-  t.false(spans.some((s) => s.resource['k8s.pod.name'] === 'engine-nginx-runner'));
 
-  // helper pod: under litmus-go's CreateContainerKillHelperPod span
+  // helper pod: under litmus-go's CreateContainerKillFaultHelperPod span
   const helperPod = only(spans, 'pod container-kill-helper');
   t.is(helperPod.parentSpanId, HELPER_PARENT);
   t.is(helperPod.startNs, ns(10));
@@ -363,7 +365,16 @@ test('invalid and missing contexts: no spans, one warning per invalid pod', asyn
   await serve(r, [podAt(bad, sec(3)), podAt(none, sec(3)), podAt(good, sec(3))]);
   await serve(r, [podAt(bad, sec(4)), podAt(none, sec(4)), podAt(good, sec(4))]);
   await r.receiver.waitFor((s) => s.some((x) => x.name === 'pod good-ctx'));
-  t.deepEqual([...new Set(r.receiver.spans.map((s) => s.resource['k8s.pod.name']))], ['good-ctx']);
+  await r.receiver.waitFor((s) => s.some((x) => x.name === 'pod no-ctx'));
+  // the pod without a context is traced in its run's group trace (TRACE_GROUP_LABEL=chaosUID by
+  // default, a root pod span); the invalid one never falls back to it
+  t.deepEqual([...new Set(r.receiver.spans.map((s) => s.resource['k8s.pod.name']))].sort(), [
+    'good-ctx',
+    'no-ctx',
+  ]);
+  const noCtx = only(r.receiver.spans, 'pod no-ctx');
+  t.is(noCtx.parentSpanId, '');
+  t.is(noCtx.attributes['kse.trace.origin'], 'group');
   const warnings = agentOf(r).logs.filter((l) => l.msg?.startsWith('invalid trace context'));
   t.is(warnings.length, 1);
   t.like(warnings[0], { pod: 'litmus/bad-ctx', env: 'TRACE_PARENT', level: 'warn' });
@@ -498,7 +509,8 @@ test('HTTP endpoints: readiness follows the kubelet, /metrics moves as spans are
   const after = await metricsWhen(settled);
   t.is(metric(after, m('spans_exported_total')), 3);
   t.is(metric(after, m('spans_built_total')), 3);
-  t.is(metric(after, m('pods_traced')), 1);
+  t.is(metric(after, `${m('pods_traced')}{origin="context"}`), 1);
+  t.is(metric(after, `${m('pods_traced')}{origin="group"}`), 0);
   t.true((metric(after, `${m('polls_total')}{outcome="ok"}`) ?? 0) >= 2);
   // serve() waits for two polls of the same body: the second is not parsed again
   t.true((metric(after, m('unchanged_bodies_total')) ?? 0) >= 1);

@@ -64,7 +64,7 @@ export function checkCapture(capture: unknown): CaptureCheck {
   }
   const selector = parseLabelSelector(CAPTURE_SELECTOR);
   if (!selector.ok) throw new Error(selector.error);
-  const selected = selectPods(decoded.pods, selector.selector, undefined);
+  const selected = selectPods(decoded.pods, [selector.selector], undefined);
   if (selected.length !== decoded.pods.length) {
     failures.push(`selected ${selected.length} of ${decoded.pods.length} labelled pods`);
   }

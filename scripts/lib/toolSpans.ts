@@ -1,6 +1,6 @@
 /**
  * The traced tool's own spans of a timeline (Litmus's `ExecuteExperiment`,
- * `CreateContainerKillHelperPod`, ...) as spans ready to send, at the times the simulator serves
+ * `CreateContainerKillFaultHelperPod`, ...) as spans ready to send, at the times the simulator serves
  * the timeline at: what the tool would have exported during the run.
  */
 import type { ReceivedSpan } from '../../test/support/otlpReceiver.js';

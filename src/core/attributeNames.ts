@@ -56,6 +56,14 @@ export const ATTR = {
   droppedSpans: 'kse.spans.dropped',
   /** Events dropped from this span because of the per-span event cap. */
   droppedEvents: 'kse.events.dropped',
+  /** On every pod span: `context` (the pod's own trace context) or `group` (its run's label). */
+  traceOrigin: 'kse.trace.origin',
+  /** The group label key (`TRACE_GROUP_LABEL`), on pod spans of pods that carry it. */
+  groupKey: 'kse.group.key',
+  /** The group label's value (the ChaosEngine uid for `chaosUID`): one value per run. */
+  groupValue: 'kse.group.value',
+  /** On a pod span with its own context and the group label: the run's group trace id. */
+  groupTraceId: 'kse.group.trace_id',
   /** Source of a span event: `container.waiting`, `pod.status.reason`, `kubelet`. */
   eventSource: 'kse.event.source',
 } as const;

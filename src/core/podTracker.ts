@@ -3,12 +3,12 @@ import { withRuntimeTimes, withSandboxCreated } from './criTimes.js';
 import type { ContainerSpec, ContainerStatus, KubeletPod, TerminatedState } from './kubeletPod.js';
 import { KubeletRestartHold } from './kubeletRestartHold.js';
 import { podBaseName } from './podBaseName.js';
+import { resolvePodContext, type TraceOrigin } from './resolvePodContext.js';
 import { NO_RUNTIME, type RuntimeQueries, type RuntimeView } from './runtimeView.js';
 import type { AttributeValue, HashFn, SpanData, SpanEvent } from './spanData.js';
 import { type ContainerRun, clampToPoll, type PodIdentity, SpanFactory } from './spanFactory.js';
 import { compareTime, diffMillis, parseTime, type Time } from './time.js';
 import { kubeletEdge, pollEdge, type TimeEdge } from './timeEdge.js';
-import { findPodTraceContext } from './traceContext.js';
 import {
   type ContainerTrack,
   doneRun,
@@ -30,8 +30,17 @@ export interface PodTrackerOptions {
   readonly nodeName: string;
   /** Env var names looked up for the trace context, in order (`TRACE_CONTEXT_ENV`). */
   readonly envNames: readonly string[];
-  /** Hex digest function used for deterministic span ids (sha256 in the agent). */
+  /**
+   * Hex digest function used for deterministic span ids and group trace ids (sha256 in the
+   * agent; at least 64 hex digits).
+   */
   readonly hash: HashFn;
+  /**
+   * Label naming a pod's run (`TRACE_GROUP_LABEL`): a pod with no trace context but this label
+   * is traced in its run's group trace, its pod span a root. Undefined: no fallback.
+   * @default undefined
+   */
+  readonly groupLabel?: string;
   /**
    * Successful polls in a row a pod must be missing from before it counts as gone.
    * @default 2
@@ -101,10 +110,20 @@ export type TrackerNotice =
       readonly kind: 'podTracked';
       readonly pod: PodRef;
       readonly traceId: string;
-      readonly container: string;
-      readonly envName: string;
+      readonly origin: TraceOrigin;
+      /** Where the context was found (origin `context`). */
+      readonly container?: string;
+      readonly envName?: string;
+      /** The run's group trace id, when the pod carries a valid group label. */
+      readonly groupTraceId?: string;
     }
-  | { readonly kind: 'noContext'; readonly pod: PodRef; readonly unresolvable: number }
+  | {
+      readonly kind: 'noContext';
+      readonly pod: PodRef;
+      readonly unresolvable: number;
+      /** The group label is present but its value cannot name a run (empty, invalid). */
+      readonly groupProblem?: string;
+    }
   | { readonly kind: 'notSampled'; readonly pod: PodRef; readonly traceId: string }
   | {
       readonly kind: 'invalidContext';
@@ -161,8 +180,8 @@ const sameTime = (a: Time | undefined, b: Time | undefined) =>
  * restart is being held (see {@link KubeletRestartHold}).
  */
 export class PodTracker {
-  readonly #options: Required<Omit<PodTrackerOptions, 'catchUpCutoff'>> &
-    Pick<PodTrackerOptions, 'catchUpCutoff'>;
+  readonly #options: Required<Omit<PodTrackerOptions, 'catchUpCutoff' | 'groupLabel'>> &
+    Pick<PodTrackerOptions, 'catchUpCutoff' | 'groupLabel'>;
   readonly #factory: SpanFactory;
   readonly #pods = new Map<string, TrackedPod>();
   /** Ended pods, oldest first (bounded): a uid that comes back continues where it was. */
@@ -215,6 +234,14 @@ export class PodTracker {
     let n = 0;
     for (const pod of this.#pods.values()) if (pod.identity) n++;
     return n;
+  }
+
+  /** Pods currently tracked that are traced, by origin (`context`, `group`). */
+  tracedPodsByOrigin(): Record<TraceOrigin, number> {
+    const counts = { context: 0, group: 0 };
+    for (const pod of this.#pods.values())
+      if (pod.identity) counts[pod.identity.origin ?? 'context']++;
+    return counts;
   }
 
   /** Whether any traced pod has not finished yet (the poll loop polls faster then). */
@@ -381,11 +408,16 @@ export class PodTracker {
 
   #startTracking(pod: KubeletPod, now: Time, notices: TrackerNotice[]): TrackedPod {
     const ref = refOf(pod);
-    const found = findPodTraceContext(pod, this.#options.envNames);
+    // The context decision: made here once, kept for the pod's life (and in the checkpoint).
+    const decision = resolvePodContext(pod, {
+      envNames: this.#options.envNames,
+      hash: this.#options.hash,
+      ...(this.#options.groupLabel !== undefined ? { groupLabel: this.#options.groupLabel } : {}),
+    });
     let identity: PodIdentity | undefined;
-    switch (found.kind) {
-      case 'found': {
-        const { traceId, spanId, traceState } = found.context;
+    switch (decision.kind) {
+      case 'traced': {
+        const { traceId, parentSpanId, traceState, origin, group, source } = decision.identity;
         identity = {
           uid: pod.uid,
           name: pod.name,
@@ -393,33 +425,46 @@ export class PodTracker {
           baseName: podBaseName(pod.name, pod.generateName, pod.labels),
           nodeName: this.#options.nodeName,
           traceId,
-          contextSpanId: spanId,
+          contextSpanId: parentSpanId ?? '',
           ...(traceState ? { traceState } : {}),
           podSpanId: this.#factory.podSpanId(traceId, pod.uid),
+          origin,
+          ...(group
+            ? { groupKey: group.key, groupValue: group.value, groupTraceId: group.traceId }
+            : {}),
         };
         notices.push({
           kind: 'podTracked',
           pod: ref,
           traceId,
-          container: found.container,
-          envName: found.envName,
+          origin,
+          ...(source ? { container: source.container, envName: source.envName } : {}),
+          ...(group ? { groupTraceId: group.traceId } : {}),
         });
         break;
       }
       case 'notSampled':
-        notices.push({ kind: 'notSampled', pod: ref, traceId: found.context.traceId });
+        notices.push({ kind: 'notSampled', pod: ref, traceId: decision.traceId });
         break;
       case 'invalid':
         notices.push({
           kind: 'invalidContext',
           pod: ref,
-          container: found.container,
-          envName: found.envName,
-          error: found.error,
+          container: decision.container,
+          envName: decision.envName,
+          error: decision.error,
         });
         break;
       case 'none':
-        notices.push({ kind: 'noContext', pod: ref, unresolvable: found.unresolvable });
+        notices.push({ kind: 'noContext', pod: ref, unresolvable: decision.unresolvable });
+        break;
+      case 'badGroupValue':
+        notices.push({
+          kind: 'noContext',
+          pod: ref,
+          unresolvable: decision.unresolvable,
+          groupProblem: `label ${decision.key}: ${decision.problem}`,
+        });
         break;
     }
     let done = false;

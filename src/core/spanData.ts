@@ -19,9 +19,15 @@ export interface SpanData {
   readonly traceId: string;
   /** 16 lowercase hex digits, never all zero; derived from `key`. */
   readonly spanId: string;
-  /** 16 lowercase hex digits: the pod's context for a pod span, the pod span for its children. */
+  /**
+   * 16 lowercase hex digits: the pod's context for a pod span, the pod span for its children.
+   * Empty for a root: the pod span of a pod traced by its group label (origin `group`).
+   */
   readonly parentSpanId: string;
-  /** `true` when the parent is the pod's propagated context (the pod span), `false` for our own pod span. */
+  /**
+   * `true` when the parent is the pod's propagated context (the pod span), `false` for our own
+   * pod span and for a root.
+   */
   readonly parentIsRemote: boolean;
   /** W3C `tracestate` of the pod's context, carried by every span of the pod. */
   readonly traceState?: string;
@@ -63,8 +69,8 @@ const isAttributes = (v: unknown) =>
   );
 
 /**
- * Whether untrusted data (a checkpoint) is a well-formed span: valid non-zero W3C ids, times in
- * order. Never export a span that fails this.
+ * Whether untrusted data (a checkpoint) is a well-formed span: valid non-zero W3C ids (an empty
+ * parent for a root), times in order. Never export a span that fails this.
  */
 export function isSpanData(v: unknown): v is SpanData {
   if (typeof v !== 'object' || v === null) return false;
@@ -78,8 +84,9 @@ export function isSpanData(v: unknown): v is SpanData {
     HEX16.test(s.spanId) &&
     !/^0+$/.test(s.spanId) &&
     typeof s.parentSpanId === 'string' &&
-    HEX16.test(s.parentSpanId) &&
+    (HEX16.test(s.parentSpanId) || s.parentSpanId === '') &&
     typeof s.parentIsRemote === 'boolean' &&
+    !(s.parentSpanId === '' && s.parentIsRemote) &&
     (s.traceState === undefined || typeof s.traceState === 'string') &&
     typeof s.name === 'string' &&
     isTime(s.start) &&

@@ -1,5 +1,6 @@
 import { ATTR } from './attributeNames.js';
 import { parseImageReference } from './imageReference.js';
+import type { TraceOrigin } from './resolvePodContext.js';
 import type { AttributeValue, HashFn, SpanData, SpanEvent } from './spanData.js';
 import { type SpanRole, spanIdFromKey, spanKey } from './spanIdentity.js';
 import { addMillis, compareTime, type Time } from './time.js';
@@ -14,11 +15,25 @@ export interface PodIdentity {
   readonly baseName: string;
   readonly nodeName: string;
   readonly traceId: string;
-  /** Span id of the pod's trace context: the parent of the pod span. */
+  /**
+   * Span id of the pod's trace context: the parent of the pod span. Empty for origin `group`:
+   * the pod span is a root of the run's trace.
+   */
   readonly contextSpanId: string;
   readonly traceState?: string;
   /** Span id of the pod span: the parent of every other span of the pod. */
   readonly podSpanId: string;
+  /**
+   * Where the trace comes from: the pod's own context, or its run's group label. Absent in
+   * checkpoints written before groups existed: those pods are `context`.
+   */
+  readonly origin?: TraceOrigin;
+  /** The group label key, when the pod carries a valid group label (`TRACE_GROUP_LABEL`). */
+  readonly groupKey?: string;
+  /** The group label's value on the pod. */
+  readonly groupValue?: string;
+  /** The run's group trace id (see `groupTraceId`), with `groupKey`. */
+  readonly groupTraceId?: string;
 }
 
 /** One finished run of one container, as the tracker observed it. */
@@ -88,6 +103,14 @@ export class SpanFactory {
     if (details.reason) attributes[ATTR.k8sPodStatusReason] = details.reason;
     if (droppedEvents > 0) attributes[ATTR.droppedEvents] = droppedEvents;
     if (details.droppedSpans) attributes[ATTR.droppedSpans] = details.droppedSpans;
+    const origin = pod.origin ?? 'context';
+    attributes[ATTR.traceOrigin] = origin;
+    if (pod.groupKey !== undefined && pod.groupValue !== undefined) {
+      attributes[ATTR.groupKey] = pod.groupKey;
+      attributes[ATTR.groupValue] = pod.groupValue;
+      if (origin === 'context' && pod.groupTraceId)
+        attributes[ATTR.groupTraceId] = pod.groupTraceId;
+    }
     const status = details.failed
       ? {
           code: 'error' as const,
@@ -198,7 +221,8 @@ export class SpanFactory {
       traceId: pod.traceId,
       spanId,
       parentSpanId,
-      parentIsRemote: role === 'pod',
+      // The pod span's parent is the propagated context; a group-origin pod span has none.
+      parentIsRemote: role === 'pod' && parentSpanId !== '',
       ...(pod.traceState ? { traceState: pod.traceState } : {}),
       name: spanName,
       start: start.time,

@@ -106,9 +106,16 @@ function isIdentity(v: unknown): v is PodIdentity {
     typeof v.baseName === 'string' &&
     typeof v.nodeName === 'string' &&
     isHex(v.traceId, 32) &&
-    isHex(v.contextSpanId, 16) &&
+    // A group-origin pod span is a root: no context span. Absent origin: `context` (checkpoints
+    // written before groups existed).
+    (v.origin === 'group' ? v.contextSpanId === '' : isHex(v.contextSpanId, 16)) &&
+    optional(v.origin, (x) => x === 'context' || x === 'group') &&
     isHex(v.podSpanId, 16) &&
-    optional(v.traceState, (x) => typeof x === 'string')
+    optional(v.traceState, (x) => typeof x === 'string') &&
+    optional(v.groupKey, (x) => typeof x === 'string') &&
+    optional(v.groupValue, (x) => typeof x === 'string') &&
+    optional(v.groupTraceId, (x) => isHex(x, 32)) &&
+    (v.origin !== 'group' || (typeof v.groupKey === 'string' && typeof v.groupValue === 'string'))
   );
 }
 

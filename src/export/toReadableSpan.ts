@@ -65,7 +65,8 @@ const hrTime = (t: readonly [number, number]): HrTime => [t[0], t[1]];
 
 /**
  * Turns a core `SpanData` into the SDK's `ReadableSpan` for an exporter: kind INTERNAL, sampled,
- * parent context in the same trace (remote for the pod span, whose parent is the propagated context), the pod's tracestate, exact `HrTime`s and duration,
+ * parent context in the same trace (remote for the pod span, whose parent is the propagated context;
+ * none for a root), the pod's tracestate, exact `HrTime`s and duration,
  * no links, nothing dropped. The resource is `agentResource` merged with the span's own resource
  * attributes (the span's win); merged resources are cached (≤ 1000 per agent resource, least
  * recently used evicted) so that equal span resources yield the same Resource object.
@@ -82,13 +83,17 @@ export function toReadableSpan(
     traceFlags: TraceFlags.SAMPLED,
     ...(traceState ? { traceState } : {}),
   };
-  const parentSpanContext: SpanContext = {
-    traceId: span.traceId,
-    spanId: span.parentSpanId,
-    traceFlags: TraceFlags.SAMPLED,
-    isRemote: span.parentIsRemote,
-    ...(traceState ? { traceState } : {}),
-  };
+  // A root (the pod span of a group-origin pod) has no parent context at all.
+  const parentSpanContext: SpanContext | undefined =
+    span.parentSpanId === ''
+      ? undefined
+      : {
+          traceId: span.traceId,
+          spanId: span.parentSpanId,
+          traceFlags: TraceFlags.SAMPLED,
+          isRemote: span.parentIsRemote,
+          ...(traceState ? { traceState } : {}),
+        };
   const status: SpanStatus =
     span.status.code === 'error'
       ? {
@@ -107,7 +112,7 @@ export function toReadableSpan(
     name: span.name,
     kind: SpanKind.INTERNAL,
     spanContext: () => context,
-    parentSpanContext,
+    ...(parentSpanContext ? { parentSpanContext } : {}),
     startTime: hrTime(span.start),
     endTime: hrTime(span.end),
     status,

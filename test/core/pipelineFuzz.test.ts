@@ -161,7 +161,7 @@ test('mutated kubelet bodies, poll after poll: no throw, every span valid', (t) 
           }
           const decoded = decodePodList(json, { envNames: ['TRACEPARENT', 'TRACE_PARENT'] });
           if (!decoded.ok) continue;
-          const selected = selectPods(decoded.pods, selector.selector, undefined);
+          const selected = selectPods(decoded.pods, [selector.selector], undefined);
           now += 250;
           built.push(...tracker.observe(selected, timeFromMillis(now)).spans);
         }

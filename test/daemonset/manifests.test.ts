@@ -432,7 +432,8 @@ for (const dir of [BASE, LEGACY] as const) {
     env.NODE_IP = '10.0.0.1';
     const parsed = parseConfig(env);
     t.true(parsed.ok, parsed.ok ? '' : parsed.errors.join('\n'));
-    t.is(env.POD_SELECTOR, 'chaosUID');
+    t.is(env.POD_SELECTOR, 'chaosUID; workflows.argoproj.io/workflow');
+    t.is(env.TRACE_GROUP_LABEL, 'chaosUID');
   });
 }
 

@@ -185,3 +185,14 @@ test('a child of the pod span has a local (not remote) parent', (t) => {
   t.is(r.parentSpanContext?.isRemote, false);
   t.is(r.parentSpanContext?.spanId, '00f067aa0ba902b7');
 });
+
+test('a root (a group-origin pod span) has no parent context at all', (t) => {
+  const r = toReadableSpan(
+    spanData({ parentSpanId: '', parentIsRemote: false, name: 'pod engine-runner' }),
+    agent,
+    scope,
+  );
+  t.is(r.parentSpanContext, undefined);
+  t.false('parentSpanContext' in r);
+  t.is(r.spanContext().spanId, 'b7ad6b7169203331');
+});

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
+import type { JaegerDocument } from '../../scripts/lib/jaegerJson.js';
 import type { OtlpJsonDocument } from '../../scripts/lib/otlpJson.js';
 import { SECRET_MARKER } from '../support/podBuilder.js';
 
@@ -50,8 +51,8 @@ test('demo: plays the busy node, prints a rooted waterfall, writes OTLP/JSON and
   const lines = stdout.split('\n');
   const row = (name: string) => lines.find((l) => l.includes(` ${name} `) || l.startsWith(name));
   t.truthy(row('chaos run podtato-head container-kill'), 'the tool root is there');
-  // the agent's helper pod span hangs under litmus-go's CreateContainerKillHelperPod
-  const create = lines.findIndex((l) => l.includes('CreateContainerKillHelperPod'));
+  // the agent's helper pod span hangs under litmus-go's CreateContainerKillFaultHelperPod
+  const create = lines.findIndex((l) => l.includes('CreateContainerKillFaultHelperPod'));
   t.true(create > 0);
   t.regex(lines[create + 1] ?? '', /[├└]─ pod container-kill-helper .*kubelet-span-exporter/);
   t.regex(stdout, /container server .*exit 137/);
@@ -72,9 +73,56 @@ test('demo: plays the busy node, prints a rooted waterfall, writes OTLP/JSON and
     (r) => r.resource.attributes.find((a) => a.key === 'service.name')?.value,
   );
   t.true(services.some((v) => JSON.stringify(v) === '{"stringValue":"kubelet-span-exporter"}'));
+  // Jaeger's own JSON: the same spans, every reference resolved within its trace
+  const jaeger = JSON.parse(readFileSync(join(out, 'trace.jaeger.json'), 'utf8')) as JaegerDocument;
+  const jaegerSpans = jaeger.data.flatMap((trace) => trace.spans);
+  t.is(jaegerSpans.length, spans.length);
+  for (const trace of jaeger.data) {
+    const inTrace = new Set(trace.spans.map((s) => s.spanID));
+    for (const s of trace.spans) {
+      t.is(s.traceID, trace.traceID);
+      t.truthy(trace.processes[s.processID]);
+      for (const ref of s.references) t.true(inTrace.has(ref.spanID), `${s.operationName}`);
+    }
+  }
   const html = readFileSync(join(out, 'trace.html'), 'utf8');
   t.true(html.includes('<svg'));
   t.false(html.includes(SECRET_MARKER));
+});
+
+test('demo: a timeline by name on two nodes (stock Litmus): one agent per node, one trace per run', async (t) => {
+  t.timeout(90_000);
+  const out = mkdtempSync(join(tmpdir(), 'kse-demo-'));
+  t.teardown(() => rmSync(out, { recursive: true, force: true }));
+  const { code, stdout, stderr } = await runDemo([
+    '--timeline',
+    'stock-litmus',
+    '--speed',
+    '6',
+    '--out',
+    out,
+  ]);
+  t.is(code, 0, stderr);
+  t.regex(stdout, /2 agents \(worker-1, worker-2\)/);
+  t.is(stdout.split('\n').filter((l) => l.startsWith('trace ')).length, 2, 'two runs, two traces');
+  t.regex(stdout, /^pod podtato-head-chaos-runner /m, 'a pod span is a root of its run trace');
+  const jaeger = JSON.parse(readFileSync(join(out, 'trace.jaeger.json'), 'utf8')) as JaegerDocument;
+  t.is(jaeger.data.length, 2);
+  const nodes = new Set(
+    jaeger.data.flatMap((trace) =>
+      Object.values(trace.processes).map(
+        (p) => p.tags.find((tag) => tag.key === 'k8s.node.name')?.value,
+      ),
+    ),
+  );
+  t.deepEqual([...nodes].sort(), ['worker-1', 'worker-2'], 'both agents contributed');
+  for (const trace of jaeger.data) {
+    const roots = trace.spans.filter((s) => s.references.length === 0);
+    t.true(
+      roots.every((s) => s.operationName.startsWith('pod ')),
+      'only pod spans are roots',
+    );
+  }
 });
 
 test('demo: bad arguments exit 2 with the usage', async (t) => {

@@ -1,5 +1,6 @@
 import test from 'ava';
 import { useColor } from '../../scripts/lib/colorPolicy.js';
+import { toJaegerJson } from '../../scripts/lib/jaegerJson.js';
 import { toOtlpJson } from '../../scripts/lib/otlpJson.js';
 import { exportRequest } from '../../scripts/lib/otlpSend.js';
 import { renderTraceHtml } from '../../scripts/lib/traceHtml.js';
@@ -180,4 +181,59 @@ test('the OTLP request sent for tool spans carries bytes ids and string nanos', 
   const sent = request.resourceSpans[0]?.scopeSpans[0]?.spans[0];
   t.is(sent?.traceId.toString('hex'), TRACE);
   t.is(sent?.startTimeUnixNano, BASE.toString());
+});
+
+test("Jaeger JSON: Jaeger's own upload format, µs times, CHILD_OF references, typed tags", (t) => {
+  const doc = toJaegerJson([...SPANS, SPANS[0] as ReceivedSpan]);
+  t.is(doc.data.length, 1, 'one trace');
+  const trace = doc.data[0];
+  if (!trace) return;
+  t.is(trace.traceID, TRACE);
+  t.is(trace.spans.length, 5, 'a span received twice is kept once');
+  t.deepEqual(Object.keys(trace.processes).sort(), ['p1', 'p2'], 'one process per resource');
+  const byName = new Map(trace.spans.map((s) => [s.operationName, s]));
+  const root = byName.get('ExecuteExperiment');
+  const pod = byName.get('pod container-kill-helper');
+  const run = byName.get('container container-kill');
+  t.deepEqual(root?.references, [], 'a root has no reference');
+  t.deepEqual(pod?.references, [{ refType: 'CHILD_OF', traceID: TRACE, spanID: root?.spanID }]);
+  t.is(run?.startTime, Number((BASE + 14n * S) / 1000n));
+  t.is(run?.duration, 10_000_000);
+  t.is(trace.processes[root?.processID ?? '']?.serviceName, 'chaos_experiment_job');
+  const agent = trace.processes[pod?.processID ?? ''];
+  t.is(agent?.serviceName, 'kubelet-span-exporter');
+  t.deepEqual(agent?.tags, [
+    { key: 'k8s.node.name', type: 'string', value: 'worker-1' },
+    { key: 'k8s.pod.name', type: 'string', value: 'container-kill-helper-hzv7c' },
+  ]);
+  const tag = (key: string) => run?.tags.find((x) => x.key === key);
+  t.deepEqual(tag('process.exit.code'), { key: 'process.exit.code', type: 'int64', value: 137 });
+  t.deepEqual(tag('kse.time.clamped'), { key: 'kse.time.clamped', type: 'bool', value: true });
+  t.deepEqual(tag('ratio'), { key: 'ratio', type: 'float64', value: 0.5 });
+  t.deepEqual(tag('big'), { key: 'big', type: 'string', value: '9007199254740993' });
+  t.deepEqual(tag('container.image.tags'), {
+    key: 'container.image.tags',
+    type: 'string',
+    value: '["3.12.0"]',
+  });
+  t.deepEqual(tag('error'), { key: 'error', type: 'bool', value: true });
+  t.deepEqual(tag('otel.status_description'), {
+    key: 'otel.status_description',
+    type: 'string',
+    value: 'OOMKilled',
+  });
+  t.deepEqual(pod?.logs, [
+    {
+      timestamp: Number((BASE + 12n * S) / 1000n),
+      fields: [
+        { key: 'event', type: 'string', value: 'kubelet saw pod' },
+        { key: 'n', type: 'int64', value: 1 },
+      ],
+    },
+  ]);
+  for (const s of trace.spans) {
+    t.regex(s.spanID, /^[0-9a-f]{16}$/);
+    t.truthy(trace.processes[s.processID], `${s.operationName} has its process`);
+  }
+  t.notThrows(() => JSON.parse(JSON.stringify(doc)), 'plain JSON');
 });

@@ -42,7 +42,7 @@ export interface PodEntry
 
 /**
  * A span that the traced tool itself emits (LitmusChaos's `ExecuteExperiment`,
- * `CreateContainerKillHelperPod`, ...): the parents that the pods' `TRACE_PARENT` values point
+ * `CreateContainerKillFaultHelperPod`, ...): the parents that the pods' `TRACE_PARENT` values point
  * at. The demo sends them next to the agent's spans so the trace has its real root.
  */
 export interface TraceSpanEntry {
