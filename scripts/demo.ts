@@ -126,6 +126,8 @@ async function main(): Promise<number> {
       speed: options.speed,
       offsetSeconds: options.offset,
       rebase: true,
+      // As a real kubelet: a pod's change shows in /pods after the API-server round trip.
+      statusLagMs: 300,
       onStep: progress
         ? (t) =>
             process.stderr.write(
