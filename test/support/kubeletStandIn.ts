@@ -365,12 +365,15 @@ export async function startKubeletStandIn(
       orderRandom,
     );
     const chunks: Buffer[] = [list.head];
+    let length = list.head.length + list.tail.length;
     indices.forEach((index, n) => {
       if (n > 0) chunks.push(COMMA);
-      chunks.push(itemBytes(items[index] as Item));
+      const bytes = itemBytes(items[index] as Item);
+      chunks.push(bytes);
+      length += bytes.length + (n > 0 ? 1 : 0);
     });
     chunks.push(list.tail);
-    return Buffer.concat(chunks);
+    return Buffer.concat(chunks, length);
   };
 
   const sendBytes = (res: ServerResponse, bytes: Buffer): void => {
