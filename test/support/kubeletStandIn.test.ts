@@ -287,3 +287,27 @@ test('random faults: a seeded share of requests, counted; the same seed, the sam
   t.deepEqual(second.outcomes, first.outcomes);
   t.deepEqual(second.served, first.served);
 });
+
+test('order as-set: a restart still serves empty, then partial lists, in the given order', async (t) => {
+  const timer = manualSchedule();
+  const kubelet = await standIn({ order: 'as-set', schedule: timer.schedule });
+  const body = podListBody(pods(6));
+  kubelet.setBody(body);
+  const done = kubelet.restart({ refusedMs: 1, emptyMs: 1, partialMs: 1 });
+  (await timer.next()).run();
+  const empty = await timer.next();
+  t.deepEqual(names((await get(kubelet)).text), []);
+  empty.run();
+  const partial = await timer.next();
+  const part = names((await get(kubelet)).text);
+  const all = names(body);
+  t.true(part.length > 0 && part.length < all.length);
+  t.deepEqual(
+    part,
+    all.filter((n) => part.includes(n)),
+    'in the given order',
+  );
+  partial.run();
+  await done;
+  t.is((await get(kubelet)).text, body);
+});

@@ -91,7 +91,10 @@ export interface KubeletStandInOptions {
   /**
    * `shuffled`: a `PodList` body is parsed once when set and served re-encoded as Go does, items
    * in a fresh seeded random order per request (a real kubelet). `as-set`: the body is served
-   * byte for byte as given (transport tests of the client only). @default 'shuffled'
+   * byte for byte as given (transport tests of the client only), except while a restart serves
+   * an empty or partial list (re-encoded, in the given order); the whole list after it is the
+   * body as given again (`config.seen` as set).
+   * @default 'shuffled'
    */
   readonly order?: 'shuffled' | 'as-set';
   /** Seed of the item order; random faults use seed + 1, restart subsets seed + 2. @default 1 */
@@ -199,9 +202,8 @@ interface Body {
   readonly list?: { readonly head: Buffer; readonly tail: Buffer; readonly items: Item[] };
 }
 
-function parseBody(text: string, order: 'shuffled' | 'as-set'): Body {
+function parseBody(text: string): Body {
   const verbatim = Buffer.from(text);
-  if (order === 'as-set') return { verbatim };
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -296,7 +298,7 @@ export async function startKubeletStandIn(
   const now = options.now ?? Date.now;
 
   let token = options.token ?? randomBytes(16).toString('hex');
-  let body = parseBody(EMPTY_POD_LIST, order);
+  let body = parseBody(EMPTY_POD_LIST);
   let requests = 0;
   let connections = 0;
   let phase: KubeletPhase = 'up';
@@ -345,7 +347,7 @@ export async function startKubeletStandIn(
   /** The bytes one request gets now: the current list in a fresh order, as the phase allows. */
   const currentBytes = (): Buffer => {
     const list = body.list;
-    if (list === undefined) return body.verbatim;
+    if (list === undefined || (order === 'as-set' && phase === 'up')) return body.verbatim;
     let items = list.items;
     if (phase === 'empty') items = [];
     else if (phase === 'partial') {
@@ -360,10 +362,8 @@ export async function startKubeletStandIn(
         items = kept;
       }
     }
-    const indices = shuffleInPlace(
-      items.map((_, i) => i),
-      orderRandom,
-    );
+    const indices = items.map((_, i) => i);
+    if (order === 'shuffled') shuffleInPlace(indices, orderRandom);
     const chunks: Buffer[] = [list.head];
     let length = list.head.length + list.tail.length;
     indices.forEach((index, n) => {
@@ -514,7 +514,7 @@ export async function startKubeletStandIn(
       return { ...faultsServed };
     },
     setBody(next: string) {
-      body = parseBody(next, order);
+      body = parseBody(next);
     },
     injectFault(fault: KubeletFault) {
       faults.push(fault);
