@@ -466,6 +466,7 @@ test('status lag: ordinary pods show a change that much later, static pods at on
   // the static pod's exit is listed at once, the ordinary pod's only after the lag
   t.deepEqual(phases(), { 'etcd-n1': 'Failed', app: 'Running' });
   t.false(sim.servedExits.has('default/app/c/0'));
+  t.is(sim.servedExits.get('kube-system/etcd-n1/etcd/0'), 1000);
   wall = 1300;
   t.deepEqual(timers.runAll(), [300]);
   t.deepEqual(phases(), { 'etcd-n1': 'Failed', app: 'Failed' });

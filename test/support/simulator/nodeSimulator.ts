@@ -126,13 +126,24 @@ export function createNodeSimulator(options: NodeSimulatorOptions): NodeSimulato
   const bodyAt = (t: number) => podListText(timeline.itemsAt(t, shiftSeconds));
   const listed = (exit: ScriptedExit, t: number) =>
     exit.atSeconds <= t && (exit.removedSeconds === undefined || t < exit.removedSeconds);
-  const recordExits = (t: number): void => {
+  /** Records the exits of second `t` now listed (of the pods `only` names, if given). */
+  const recordExits = (t: number, only?: ReadonlySet<string>): void => {
     const at = now();
     for (const exit of timeline.exits) {
       if (exit.atSeconds > t) break;
+      if (only !== undefined && !only.has(`${exit.namespace}/${exit.pod}`)) continue;
       if (!servedExits.has(exit.key) && listed(exit, t)) servedExits.set(exit.key, at);
     }
   };
+  const podIds = (items: readonly string[]): Set<string> =>
+    new Set(
+      items.map((text) => {
+        const { metadata } = JSON.parse(text) as {
+          metadata: { name: string; namespace?: string };
+        };
+        return `${metadata.namespace ?? 'default'}/${metadata.name}`;
+      }),
+    );
 
   /** Ordinary pods as the kubelet's API view has them (after the lag); undefined before any. */
   let apiView: readonly string[] | undefined;
@@ -152,6 +163,7 @@ export function createNodeSimulator(options: NodeSimulatorOptions): NodeSimulato
     } else {
       // Static pods now; the others once the kubelet's status made the API-server round trip.
       publish();
+      if (staticView.length > 0) recordExits(t, podIds(staticView));
       const cancel = schedule(() => {
         pendingLag.delete(cancel);
         apiView = items.filter((i) => !isStaticPodText(i));
