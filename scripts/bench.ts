@@ -10,7 +10,7 @@
  * - new body every poll: the timeline plays at 4x (a new second every 250 ms), so the agent
  *   parses at (almost) every poll (it skips byte-identical bodies): the agent/floor ratio;
  * - burst: 1000 finished traced pods appear at once: spans per second through the export path;
- * then the floor: a child process fetching the same body over HTTPS (keep-alive, gzip) and
+ * then the floor: a child process fetching the same body over HTTPS (keep-alive; the stand-in, as a kubelet, never compresses) and
  * `JSON.parse`-ing it, CPU from its `process.cpuUsage()`; and the agent's steady RSS.
  * Agent CPU is utime+stime from /proc/<pid>/stat; polls are counted at the kubelet stand-in.
  * Medians over the repetitions are reported; results go to bench/results.json.
@@ -419,7 +419,7 @@ async function main(): Promise<void> {
           'agent utime+stime (/proc/<pid>/stat) during churn / polls at the stand-in',
         agentIdleCpuMsPerPoll: 'the same while the served body does not change',
         floorCpuMsPerFetch:
-          'child process: HTTPS keep-alive fetch (gzip) + JSON.parse of the same body, process.cpuUsage()',
+          'child process: HTTPS keep-alive fetch (uncompressed, as a kubelet serves) + JSON.parse of the same body, process.cpuUsage()',
         ratio: 'agentChangedCpuMsPerPoll / floorCpuMsPerFetch',
         idleCpuMsPerSecond: 'agent CPU per wall second while nothing changes',
         rssMiB: 'VmRSS of the agent after each idle window',

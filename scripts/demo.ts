@@ -165,6 +165,8 @@ async function main(): Promise<number> {
           standIn: (rigs[i] as AgentRig).kubelet,
           speed: options.speed,
           offsetSeconds: options.offset,
+          // As a real kubelet: a pod's change shows in /pods after the API-server round trip.
+          statusLagMs: 300,
           // every node serves the same instant as the same wall-clock time
           ...(first ? { shiftSeconds: first.shiftSeconds } : { rebase: true }),
           onStep:

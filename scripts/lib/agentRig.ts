@@ -4,7 +4,7 @@
  */
 import type { AgentProcess } from '../../test/support/agentProcess.js';
 import { createRig } from '../../test/support/agentRig.js';
-import type { KubeletStandIn } from '../../test/support/kubeletStandIn.js';
+import type { KubeletStandIn, KubeletStandInOptions } from '../../test/support/kubeletStandIn.js';
 import type { OtlpReceiver } from '../../test/support/otlpReceiver.js';
 
 export interface AgentRig {
@@ -25,12 +25,15 @@ export interface AgentRigOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** How long to wait for the agent's `started` log line, ms. @default 15000 */
   readonly startTimeoutMs?: number;
+  /** The kubelet stand-in's options (seed, random faults, ...). @default a real kubelet's ways */
+  readonly kubelet?: KubeletStandInOptions;
 }
 
 /** Starts the three pieces; resolves once the agent logged `started`. */
 export async function startAgentRig(options: AgentRigOptions): Promise<AgentRig> {
   const rig = await createRig({
     nodeName: options.nodeName,
+    ...(options.kubelet !== undefined ? { kubelet: options.kubelet } : {}),
     env: {
       POLL_INTERVAL: '250ms',
       STATE_DIR: 'none',

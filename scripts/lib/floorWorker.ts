@@ -1,6 +1,7 @@
 /**
  * Child process of the benchmark measuring the floor: the CPU to fetch the kubelet stand-in's
- * body over HTTPS on one keep-alive connection (gzip, as the agent asks for it) and `JSON.parse`
+ * body over HTTPS on one keep-alive connection (it asks for gzip as the agent does; a kubelet,
+ * and the stand-in, never compress) and `JSON.parse`
  * it, from `process.cpuUsage()` in this process alone (the stand-in serving in the bench process
  * does not count).
  *

@@ -61,6 +61,7 @@ async function testDir(): Promise<string> {
 
 async function standIn(token?: string): Promise<KubeletStandIn> {
   const started = await startKubeletStandIn({
+    order: 'as-set',
     pathPrefix: PREFIX,
     ...(token === undefined ? {} : { token }),
   });
@@ -443,7 +444,11 @@ test('insecure-skip-tls-verify is respected; without it an unknown CA is a tls e
 });
 
 test('tls-server-name is the name verified in the server certificate', async (t) => {
-  const server = await startKubeletStandIn({ pathPrefix: PREFIX, hostnames: ['apiserver.test'] });
+  const server = await startKubeletStandIn({
+    order: 'as-set',
+    pathPrefix: PREFIX,
+    hostnames: ['apiserver.test'],
+  });
   standIns.push(server);
   secrets.add(server.token);
   server.setBody(FIXTURE);
@@ -473,7 +478,7 @@ test('tls-server-name is the name verified in the server certificate', async (t)
 
 test('a certificate-authority file relative to the kubeconfig is re-read; a new CA rebuilds the connection', async (t) => {
   const server = await standIn();
-  const other = await startKubeletStandIn();
+  const other = await startKubeletStandIn({ order: 'as-set' });
   standIns.push(other);
   const folder = await testDir();
   await writeFile(join(folder, 'ca.crt'), other.caPem);

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createGzip } from 'node:zlib';
 import test, { type ExecutionContext } from 'ava';
 import {
   type KubeletAccess,
@@ -63,12 +64,15 @@ interface Setup {
   readonly caFile: string;
 }
 
-/** A fresh stand-in (so that faults and counters are per test) and a client trusting its CA. */
+/**
+ * A fresh stand-in (so that faults and counters are per test) and a client trusting its CA. The
+ * stand-in serves bodies byte for byte (`order: 'as-set'`): these tests check the transport.
+ */
 async function setup(
   standInOptions: KubeletStandInOptions = {},
   clientOptions: Partial<KubeletClientOptions> = {},
 ): Promise<Setup> {
-  const standIn = await startKubeletStandIn(standInOptions);
+  const standIn = await startKubeletStandIn({ order: 'as-set', ...standInOptions });
   standIns.push(standIn);
   tokens.add(standIn.token);
   const tokenFile = await tempFile('token', `${standIn.token}\n`);
@@ -110,7 +114,7 @@ async function closedPort(): Promise<number> {
 }
 
 test('fetches /pods with the CA file and returns the exact body bytes (identity encoding)', async (t) => {
-  const { standIn, client } = await setup({ gzip: false });
+  const { standIn, client } = await setup();
   standIn.setBody(FIXTURE);
   const body = await client.fetchPods();
   t.true(Buffer.isBuffer(body));
@@ -118,12 +122,37 @@ test('fetches /pods with the CA file and returns the exact body bytes (identity 
   t.is(standIn.requests, 1);
 });
 
-test('decompresses a gzip body that the stand-in really compresses', async (t) => {
-  const { standIn, client } = await setup();
-  const big = JSON.stringify({ kind: 'PodList', items: Array.from({ length: 50 }, () => FIXTURE) });
-  standIn.setBody(big);
+/**
+ * A plain-http server that gzips whatever `body()` returns when asked (streamed, chunked): the
+ * kubelet never compresses, but a proxy in front of it may, and the client accepts gzip.
+ */
+async function gzipServer(body: () => string): Promise<string> {
+  const server = createHttpServer((req, res) => {
+    if (!/\bgzip\b/.test(req.headers['accept-encoding'] ?? '')) {
+      // Not a fair test of the gzip path: fail the fetch.
+      res.writeHead(400).end('client did not accept gzip');
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' });
+    const gzip = createGzip();
+    gzip.pipe(res);
+    gzip.end(body());
+  });
+  httpServers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
 
-  // The stand-in does gzip when asked, so the client's gzip path is what is being tested.
+test('decompresses a gzip body (a proxy may compress; the kubelet never does)', async (t) => {
+  const big = JSON.stringify({ kind: 'PodList', items: Array.from({ length: 50 }, () => FIXTURE) });
+  const client = newClient({ baseUrl: await gzipServer(() => big) });
+  const body = await client.fetchPods();
+  t.is(body.toString('utf8'), big);
+});
+
+test('the kubelet stand-in never compresses, even when asked', async (t) => {
+  const { standIn } = await setup();
+  standIn.setBody(FIXTURE);
   const encoding = await new Promise<string | undefined>((resolve, reject) => {
     const req = httpsRequest(
       `${standIn.url}/pods`,
@@ -139,10 +168,7 @@ test('decompresses a gzip body that the stand-in really compresses', async (t) =
     req.on('error', reject);
     req.end();
   });
-  t.is(encoding, 'gzip');
-
-  const body = await client.fetchPods();
-  t.is(body.toString('utf8'), big);
+  t.is(encoding, undefined);
 });
 
 test('insecureTls works without a CA file', async (t) => {
@@ -167,7 +193,7 @@ test('an unverifiable certificate without a CA file is a tls error with the oper
 
 test('a wrong CA is a tls error with the operator hint', async (t) => {
   const { standIn, tokenFile } = await setup();
-  const other = await startKubeletStandIn();
+  const other = await startKubeletStandIn({ order: 'as-set' });
   standIns.push(other);
   const client = newClient({
     baseUrl: standIn.url,
@@ -294,23 +320,23 @@ test('a reset connection is a connection error', async (t) => {
 });
 
 test('a body over the cap is tooLarge, by Content-Length and by decompressed size', async (t) => {
-  const identity = await setup({ gzip: false }, { maxBodyBytes: 1024 });
+  const identity = await setup({}, { maxBodyBytes: 1024 });
   identity.standIn.setBody(FIXTURE);
   t.true(Buffer.byteLength(FIXTURE) > 1024);
   await expectKubeletError(t, identity.client.fetchPods(), 'tooLarge');
 
   // Gzip is streamed without Content-Length: the cap applies to the decompressed bytes.
-  const gzip = await setup({}, { maxBodyBytes: 10 * 1024 });
-  gzip.standIn.setBody(JSON.stringify({ items: 'a'.repeat(200 * 1024) }));
-  await expectKubeletError(t, gzip.client.fetchPods(), 'tooLarge');
+  let zipped = JSON.stringify({ items: 'a'.repeat(200 * 1024) });
+  const gzip = newClient({ baseUrl: await gzipServer(() => zipped), maxBodyBytes: 10 * 1024 });
+  await expectKubeletError(t, gzip.fetchPods(), 'tooLarge');
 
   // A body under the cap still passes afterwards.
-  gzip.standIn.setBody('{"items":[]}');
-  t.is((await gzip.client.fetchPods()).toString('utf8'), '{"items":[]}');
+  zipped = '{"items":[]}';
+  t.is((await gzip.fetchPods()).toString('utf8'), '{"items":[]}');
 });
 
 test('a connection closed before Content-Length is reached is truncated', async (t) => {
-  const { standIn, client } = await setup({ gzip: false });
+  const { standIn, client } = await setup();
   standIn.setBody(FIXTURE);
   standIn.injectFault({ truncate: true });
   await expectKubeletError(t, client.fetchPods(), 'truncated');
@@ -473,7 +499,7 @@ function fakeAccess(initial: KubeletAccessMaterial): {
 
 /** A stand-in and a client reaching it through a fake access with its CA and bearer token. */
 async function accessClient() {
-  const standIn = await startKubeletStandIn();
+  const standIn = await startKubeletStandIn({ order: 'as-set' });
   standIns.push(standIn);
   tokens.add(standIn.token);
   const fake = fakeAccess({
@@ -485,7 +511,7 @@ async function accessClient() {
 
 test('with access, headers and CA come from prepare() on every fetch; same material keeps the connection', async (t) => {
   const prefix = '/api/v1/nodes/worker-1/proxy';
-  const standIn = await startKubeletStandIn({ pathPrefix: prefix });
+  const standIn = await startKubeletStandIn({ order: 'as-set', pathPrefix: prefix });
   standIns.push(standIn);
   tokens.add(standIn.token);
   standIn.setBody(FIXTURE);
@@ -508,10 +534,10 @@ test('with access, headers and CA come from prepare() on every fetch; same mater
 });
 
 test('with access, changed TLS material rebuilds the connection', async (t) => {
-  const standIn = await startKubeletStandIn();
+  const standIn = await startKubeletStandIn({ order: 'as-set' });
   standIns.push(standIn);
   tokens.add(standIn.token);
-  const other = await startKubeletStandIn();
+  const other = await startKubeletStandIn({ order: 'as-set' });
   standIns.push(other);
   const headers = { Authorization: `Bearer ${standIn.token}` };
   const fake = fakeAccess({ ca: other.caPem, headers });
@@ -532,7 +558,7 @@ test('with access, changed TLS material rebuilds the connection', async (t) => {
 });
 
 test('with access, a 401 prepares again and retries once only when the credentials changed', async (t) => {
-  const standIn = await startKubeletStandIn({ token: 'c'.repeat(40) });
+  const standIn = await startKubeletStandIn({ order: 'as-set', token: 'c'.repeat(40) });
   standIns.push(standIn);
   tokens.add(standIn.token);
   const good = standIn.token;
@@ -589,7 +615,7 @@ test('with access, header credentials echoed in an error body are redacted', asy
 });
 
 test('with access, prepare() failures become token/ca/timeout errors without the secret', async (t) => {
-  const standIn = await startKubeletStandIn();
+  const standIn = await startKubeletStandIn({ order: 'as-set' });
   standIns.push(standIn);
   const secret = 'prepare-secret-0123456789abcdef';
   tokens.add(secret);

@@ -8,7 +8,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type AgentProcess, startAgent } from './agentProcess.js';
-import { type KubeletStandIn, startKubeletStandIn } from './kubeletStandIn.js';
+import {
+  type KubeletStandIn,
+  type KubeletStandInOptions,
+  startKubeletStandIn,
+} from './kubeletStandIn.js';
 import { type OtlpReceiver, startOtlpReceiver } from './otlpReceiver.js';
 import { podListBody } from './podBuilder.js';
 
@@ -33,11 +37,13 @@ export interface RigOptions {
   readonly nodeName?: string;
   /** Added to (and overriding) the defaults. */
   readonly env?: Readonly<Record<string, string>>;
+  /** The kubelet stand-in's options (seed, random faults, ...). @default a real kubelet's ways */
+  readonly kubelet?: KubeletStandInOptions;
 }
 
 /** Starts the stand-in and the receiver (not the agent: tests may change files first). */
 export async function createRig(options: RigOptions = {}): Promise<Rig> {
-  const kubelet = await startKubeletStandIn();
+  const kubelet = await startKubeletStandIn(options.kubelet);
   const receiver = await startOtlpReceiver();
   const dir = mkdtempSync(join(tmpdir(), 'kse-rig-'));
   writeFileSync(join(dir, 'ca.crt'), kubelet.caPem);

@@ -120,7 +120,10 @@ test('a built pod decodes without malformed entries and with the expected values
   t.is(pod.creationTimestamp, T0);
   t.deepEqual(pod.labels, { chaosUID: 'c-1', app: 'container-kill-helper-abc12' });
   t.deepEqual(Object.keys(pod.annotations), ['kubernetes.io/config.seen']);
-  t.regex(pod.annotations['kubernetes.io/config.seen'] ?? '', /^2025-06-01T10:00:00\.\d{9}Z$/);
+  t.regex(
+    pod.annotations['kubernetes.io/config.seen'] ?? '',
+    /^2025-06-01T12:00:00\.\d{9}\+02:00$/,
+  );
   t.deepEqual(
     pod.initContainers.map((c) => [c.name, c.restartPolicy]),
     [
@@ -205,7 +208,7 @@ test('built pods have the fixture keys plus what newer clusters add', (t) => {
     spec: ['priority', 'enableServiceLinks', 'preemptionPolicy'],
     status: ['observedGeneration', 'hostIPs', 'podIPs'],
     container: [],
-    containerStatus: ['started', 'volumeMounts'],
+    containerStatus: ['started', 'allocatedResources', 'resources', 'volumeMounts', 'user'],
   };
   const picks: Record<string, (p: RawObject) => unknown> = {
     top: (p) => p,
@@ -223,28 +226,70 @@ test('built pods have the fixture keys plus what newer clusters add', (t) => {
   assertValidPod(built);
 });
 
-test('an unrelated pod is realistic in size and carries secrets the agent must drop', (t) => {
-  // The pre-1.24 fixture pods (no managedFields) are 2.7-3.6 KB of compact JSON; clusters since
-  // 1.18 add managedFields, which the notes on the real kubelet put at 2-5x larger. A pod with probes, resources,
-  // last-applied-configuration and managedFields is therefore well above 4 KB; stay below 64 KB
-  // so a 500-pod benchmark body remains in the tens of MB a real busy node produces at most.
-  for (let i = 0; i < 10; i++) {
-    const pod = unrelatedPod(i, 'worker-1');
-    const size = JSON.stringify(pod).length;
-    t.true(size > 4096, `pod ${i}: ${size} bytes`);
-    t.true(size < 65_536, `pod ${i}: ${size} bytes`);
-    const metadata = section(pod, 'metadata');
-    const managed = JSON.stringify(metadata.managedFields);
-    t.true(managed.length > 2048, `managedFields of pod ${i}: ${managed.length} bytes`);
-    const annotations = metadata.annotations as Record<string, string>;
-    t.true(
-      annotations['kubectl.kubernetes.io/last-applied-configuration']?.includes(SECRET_MARKER),
-    );
-    t.true(JSON.stringify(section(pod, 'spec')).includes(SECRET_MARKER));
+test('unrelated pods are sized and shaped like the real 1.31-1.35 captures', (t) => {
+  // The captures' pods are 3.0-7.8 KB of compact JSON, 5.0-5.4 KB on average: about 600 KB for a
+  // full node of 110 pods (the notes). Only the creator's managedFields entry, as there.
+  const pods = Array.from({ length: 110 }, (_, i) => unrelatedPod(i, 'worker-1'));
+  const bytes = Buffer.byteLength(podListBody(pods));
+  t.true(bytes > 500_000 && bytes < 700_000, `110 pods: ${bytes} bytes`);
+  for (const [i, pod] of pods.entries()) {
+    const size = Buffer.byteLength(JSON.stringify(pod));
+    t.true(size > 3000 && size < 10_000, `pod ${i}: ${size} bytes`);
     t.is(section(pod, 'spec').nodeName, 'worker-1');
+    const metadata = section(pod, 'metadata');
+    const annotations = metadata.annotations as Record<string, string>;
+    t.regex(annotations['kubernetes.io/config.seen'] ?? '', /^[-\dT:]+\.\d{9}\+02:00$/);
+    if (annotations['kubernetes.io/config.source'] === 'file') {
+      t.is(metadata.managedFields, undefined, `static pod ${i}`);
+      t.is(annotations['kubernetes.io/config.hash'], metadata.uid as string);
+    } else {
+      const managers = (metadata.managedFields as RawObject[]).map((m) => m.manager);
+      t.is(managers.length, 1, `pod ${i}: ${managers.join(', ')}`);
+    }
+  }
+  const sources = pods.map((p) => {
+    const annotations = section(p, 'metadata').annotations as Record<string, string>;
+    return annotations['kubernetes.io/config.source'];
+  });
+  t.true(sources.filter((s) => s === 'file').length >= 5, 'static pods among them');
+  const owners = new Set(
+    pods.flatMap((p) =>
+      ((section(p, 'metadata').ownerReferences ?? []) as RawObject[]).map((o) => o.kind),
+    ),
+  );
+  t.deepEqual([...owners].sort(), ['DaemonSet', 'Job', 'ReplicaSet', 'StatefulSet']);
+  // secrets the agent must drop: literal env values, and kubectl's last-applied-configuration
+  for (let i = 0; i < 10; i++) {
+    const pod = pods[i] as RawObject;
+    if (i % 2 === 0) t.true(JSON.stringify(section(pod, 'spec')).includes(SECRET_MARKER));
     assertValidPod(pod);
   }
+  const applied = section(pods[9] as RawObject, 'metadata').annotations as Record<string, string>;
+  t.true(applied['kubectl.kubernetes.io/last-applied-configuration']?.includes(SECRET_MARKER));
   t.notDeepEqual(unrelatedPod(1, 'n'), unrelatedPod(2, 'n'));
+});
+
+test('a static pod is the kubelet copy: config.hash uid, no API-server fields', (t) => {
+  const pod = buildPod({ ...HELPER, source: 'file', utcOffset: '-04:00' });
+  const metadata = section(pod, 'metadata');
+  t.regex(metadata.uid as string, /^[0-9a-f]{32}$/);
+  t.deepEqual(metadata.annotations, {
+    'kubernetes.io/config.hash': metadata.uid,
+    'kubernetes.io/config.seen': (metadata.annotations as RawObject)['kubernetes.io/config.seen'],
+    'kubernetes.io/config.source': 'file',
+  });
+  t.regex(
+    (metadata.annotations as Record<string, string>)['kubernetes.io/config.seen'] ?? '',
+    /^2025-06-01T06:00:00\.\d{9}-04:00$/,
+  );
+  for (const key of ['creationTimestamp', 'managedFields', 'resourceVersion', 'generation']) {
+    t.false(key in metadata, key);
+  }
+  const text = JSON.stringify(pod);
+  t.false(text.includes('kube-api-access-'));
+  t.false(text.includes('observedGeneration'));
+  t.is(section(pod, 'spec').priorityClassName, 'system-node-critical');
+  t.is(decodeOne(pod).name, HELPER.name);
 });
 
 test('everything is deterministic from the inputs', (t) => {
@@ -269,7 +314,7 @@ test('times are whole seconds, except the nanosecond config.seen', (t) => {
   const text = JSON.stringify([buildPod(HELPER), unrelatedPod(4, 'n')]);
   const times = text.match(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[^"]*"/g) ?? [];
   t.true(times.length > 20);
-  for (const time of times) t.regex(time, /^[^.]*Z"$|^[^.]*\.\d{9}Z"$/);
+  for (const time of times) t.regex(time, /^[^.]*Z"$|^[^.]*\.\d{9}(Z|[+-]\d\d:\d\d)"$/);
   t.is(times.filter((time) => time.includes('.')).length, 2);
 });
 

@@ -9,14 +9,21 @@
  * `kube-api-access-*` volumes, default tolerations, `enableServiceLinks`, `preemptionPolicy`,
  * `priority`. `selfLink` is gone (removed in 1.24).
  *
+ * Sized and shaped like the real 1.31-1.35 captures (`shared/fixtures/kubelet/captures/`, about
+ * 5 KB a pod): `managedFields` of the creating manager (see `kubeletManagedFields`),
+ * container statuses with `resources`, `allocatedResources` and `user`, static pods
+ * (`source: 'file'`: `config.source: file`, `config.hash` = uid, no service account, no
+ * `managedFields`, no `creationTimestamp`).
+ *
  * Everything is deterministic from the inputs (ids and IPs are hashed from the pod's identity).
  * Times are RFC 3339 with whole seconds, as the kubelet reports them; only
- * `kubernetes.io/config.seen` has nanoseconds. Like Go's `omitempty`, empty lists (e.g.
+ * `kubernetes.io/config.seen` has nanoseconds (always nine digits, in the node's zone). Like Go's `omitempty`, empty lists (e.g.
  * `initContainerStatuses`, `ephemeralContainerStatuses`) are left out rather than sent as `[]`.
  *
  * Plain module (no test-framework imports).
  */
 import { createHash } from 'node:crypto';
+import { DEFAULT_NODE_UTC_OFFSET, formatConfigSeen } from './simulator/configSeen.js';
 
 /** A raw JSON object as the kubelet serves it. */
 export type RawObject = Record<string, unknown>;
@@ -139,6 +146,21 @@ export interface PodSpecInput {
   /** @default `Burstable` if a container sets `resources`, else `BestEffort` */
   readonly qosClass?: string;
   /**
+   * Where the kubelet got the pod: `api` (the API server) or `file` (a static pod: uid is the
+   * config hash, no service account, no `managedFields`). @default 'api'
+   */
+  readonly source?: 'api' | 'file';
+  /** Zone of the node's clock, for `config.seen` (`Z` or `±hh:mm`). @default '+02:00' */
+  readonly utcOffset?: string;
+  /**
+   * Add the kubelet's own `managedFields` entry (status subresource). The kubelet lists its pod
+   * manager's copy, whose `managedFields` are those of the pod when the kubelet first received
+   * it (later API updates copy spec, labels, annotations and status, not `managedFields`): so
+   * only the creator's entry, as in the 1.31-1.35 captures, unless the kubelet received the pod
+   * after it had written its status, e.g. after a kubelet restart. @default false
+   */
+  readonly kubeletManagedFields?: boolean;
+  /**
    * Field manager that created the pod (first `managedFields` entry).
    * @default `kube-controller-manager` with an owner, else `kubectl-client-side-apply`
    */
@@ -207,11 +229,10 @@ function earliest(times: readonly (string | null | undefined)[]): string | undef
   return best;
 }
 
-/** `kubernetes.io/config.seen`: a fraction of a second after `time`, with nanoseconds. */
-function configSeen(time: string, seed: string): string {
-  const nanos = String(hashInt(`seen:${seed}`) % 1_000_000_000).padStart(9, '0');
-  // Go's RFC3339Nano drops trailing zeros; keep nine digits by making the last one non-zero.
-  return `${wholeSeconds(millis(time)).slice(0, 19)}.${nanos.slice(0, 8)}${nanos.endsWith('0') ? '7' : nanos.slice(8)}Z`;
+/** `kubernetes.io/config.seen`: a fraction of a second after `time`, in the node's zone. */
+function configSeen(time: string, seed: string, offset: string): string {
+  const nanos = hashInt(`seen:${seed}`) % 1_000_000_000;
+  return formatConfigSeen(Math.floor(millis(time) / 1000), nanos, offset);
 }
 
 // ---------------------------------------------------------------- images
@@ -389,16 +410,23 @@ function containerStatusJson(
     imageID: ran ? imageIdOf(image) : '',
     ...(id ? { containerID: id } : {}),
     started: c.state === 'running',
-    // Reported from the runtime's mounts, so only once the container exists.
-    ...(ran
-      ? {
-          volumeMounts: mountsOf(c, tokenVolume).map((m) => ({
-            name: m.name,
-            mountPath: m.mountPath,
-            ...(m.readOnly ? { readOnly: true, recursiveReadOnly: 'Disabled' } : {}),
-          })),
-        }
-      : {}),
+    // Reported from the runtime, so only once the container exists.
+    ...(ran ? runtimeStatus(c, tokenVolume) : {}),
+  };
+}
+
+/** What the runtime reports of a container that exists: resources, mounts, user (1.31+). */
+function runtimeStatus(c: ContainerRunSpec, tokenVolume: string): RawObject {
+  const resources = (c.specExtras?.resources ?? {}) as RawObject;
+  return {
+    ...(resources.requests ? { allocatedResources: resources.requests } : {}),
+    resources,
+    volumeMounts: mountsOf(c, tokenVolume).map((m) => ({
+      name: m.name,
+      mountPath: m.mountPath,
+      ...(m.readOnly ? { readOnly: true, recursiveReadOnly: 'Disabled' } : {}),
+    })),
+    user: { linux: { uid: 0, gid: 0, supplementalGroups: [0] } },
   };
 }
 
@@ -544,7 +572,9 @@ function fieldSet(value: RawObject, nested: boolean): RawObject {
       for (const element of child as RawObject[]) {
         const id: RawObject = {};
         for (const k of listKey) id[k] = element[k];
-        items.push([`k:${JSON.stringify(id)}`, fieldSet(element, true)]);
+        // An owner reference is recorded by its key alone, as the API server does.
+        const fields = key === 'ownerReferences' ? {} : fieldSet(element, true);
+        items.push([`k:${JSON.stringify(id)}`, fields]);
       }
       entries.push([`f:${key}`, sortedObject(items)]);
     } else if (typeof child === 'object' && child !== null && !Array.isArray(child)) {
@@ -569,8 +599,9 @@ function managedFields(
   status: RawObject,
   manager: string,
   createdAt: string,
-  scheduledAt: string,
   statusAt: string,
+  tokenVolume: string,
+  withKubelet: boolean,
 ): RawObject[] {
   const ownedMeta: RawObject = {};
   for (const key of ['generateName', 'labels', 'ownerReferences'] as const) {
@@ -580,10 +611,34 @@ function managedFields(
     ([k]) => !KUBELET_ANNOTATIONS.has(k),
   );
   if (userAnnotations.length > 0) ownedMeta.annotations = Object.fromEntries(userAnnotations);
-  const { nodeName: _bound, ...ownedSpec } = spec;
+  // What admission plugins and the scheduler add is not the creator's: the service-account token
+  // volume and mounts, default tolerations, priority, the binding's nodeName.
+  const {
+    nodeName: _bound,
+    priority: _priority,
+    preemptionPolicy: _preemption,
+    serviceAccount: _alias,
+    ...ownedSpec
+  } = spec;
+  if (ownedSpec.serviceAccountName === 'default') delete ownedSpec.serviceAccountName;
+  const daemonSet = (metadata.ownerReferences as RawObject[] | undefined)?.some(
+    (o) => o.kind === 'DaemonSet',
+  );
+  if (!daemonSet) delete ownedSpec.tolerations;
+  const notToken = (v: RawObject) => v.name !== tokenVolume;
+  ownedSpec.volumes = (spec.volumes as RawObject[]).filter(notToken);
+  if ((ownedSpec.volumes as RawObject[]).length === 0) delete ownedSpec.volumes;
+  for (const key of ['initContainers', 'containers', 'ephemeralContainers']) {
+    if (ownedSpec[key] === undefined) continue;
+    ownedSpec[key] = (ownedSpec[key] as RawObject[]).map((c) => {
+      const { volumeMounts, ...rest } = c;
+      const mounts = ((volumeMounts ?? []) as RawObject[]).filter(notToken);
+      return mounts.length > 0 ? { ...rest, volumeMounts: mounts } : rest;
+    });
+  }
   const conditions = status.conditions as RawObject[];
-  const scheduled = conditions.filter((c) => c.type === 'PodScheduled');
-  // qosClass is set by the API server on creation, not by the kubelet.
+  // qosClass is set by the API server on creation, not by the kubelet; the scheduler's binding
+  // writes PodScheduled without a managedFields entry of its own.
   const { qosClass: _qos, ...kubeletStatus } = status;
   kubeletStatus.conditions = conditions.filter((c) => c.type !== 'PodScheduled');
   const entry = (name: string, time: string, fields: RawObject, subresource?: string) => ({
@@ -600,13 +655,9 @@ function managedFields(
       'f:metadata': fieldSet(ownedMeta, false),
       'f:spec': fieldSet(ownedSpec, false),
     }),
-    entry(
-      'kube-scheduler',
-      scheduledAt,
-      { 'f:status': fieldSet({ conditions: scheduled }, false) },
-      'status',
-    ),
-    entry('kubelet', statusAt, { 'f:status': fieldSet(kubeletStatus, false) }, 'status'),
+    ...(withKubelet
+      ? [entry('kubelet', statusAt, { 'f:status': fieldSet(kubeletStatus, false) }, 'status')]
+      : []),
   ];
 }
 
@@ -645,7 +696,11 @@ function ipFrom(seed: string): string {
 /** Builds one raw kubelet `/pods` item. */
 export function buildPod(input: PodSpecInput): RawObject {
   const namespace = input.namespace ?? 'default';
-  const uid = input.uid ?? deterministicUid(`${namespace}/${input.name}`);
+  const uid =
+    input.uid ??
+    (input.source === 'file'
+      ? sha256(`config-hash:${namespace}/${input.name}`).slice(0, 32)
+      : deterministicUid(`${namespace}/${input.name}`));
   const creation = input.creationTimestamp;
   const scheduled = input.scheduledAt ?? creation;
   const tokenVolume = `kube-api-access-${nameSuffix(uid)}`;
@@ -657,12 +712,18 @@ export function buildPod(input: PodSpecInput): RawObject {
   const sandboxEverReady = input.phase !== 'Pending' || conditions[0]?.status === 'True';
   const hostIP = input.hostIP ?? '10.0.2.15';
   const podIP = input.hostNetwork ? hostIP : ipFrom(uid);
+  // Go encodes maps with their keys sorted.
   const annotations: Record<string, string> = {
     ...input.annotations,
-    'kubernetes.io/config.seen': configSeen(scheduled, uid),
+    'kubernetes.io/config.seen': configSeen(
+      scheduled,
+      uid,
+      input.utcOffset ?? DEFAULT_NODE_UTC_OFFSET,
+    ),
     'kubernetes.io/config.source': 'api',
   };
   const owner = input.owner;
+  const sortedAnnotations = sortedObject(Object.entries(annotations));
   const metadata: RawObject = {
     name: input.name,
     ...(input.generateName ? { generateName: input.generateName } : {}),
@@ -680,9 +741,9 @@ export function buildPod(input: PodSpecInput): RawObject {
         }
       : {}),
     ...(input.labels && Object.keys(input.labels).length > 0
-      ? { labels: { ...input.labels } }
+      ? { labels: sortedObject(Object.entries(input.labels)) }
       : {}),
-    annotations,
+    annotations: sortedAnnotations,
     ...(owner
       ? {
           ownerReferences: [
@@ -796,9 +857,77 @@ export function buildPod(input: PodSpecInput): RawObject {
     status,
     manager,
     creation,
-    scheduled,
     latestTime(input),
+    tokenVolume,
+    input.kubeletManagedFields ?? false,
   );
+  const pod = { metadata, spec, status };
+  return input.source === 'file' ? asStaticPod(pod, tokenVolume) : pod;
+}
+
+const STATIC_DROPPED_METADATA = [
+  'generateName',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'ownerReferences',
+  'managedFields',
+];
+
+/**
+ * The kubelet's own copy of a static pod (from a manifest file), as the captures list it: no
+ * API-server fields, no service account, priority `system-node-critical`, no observed
+ * generations, no mounts in the container statuses.
+ */
+function asStaticPod(
+  pod: { metadata: RawObject; spec: RawObject; status: RawObject },
+  tokenVolume: string,
+): RawObject {
+  const metadata = Object.fromEntries(
+    Object.entries(pod.metadata).filter(([k]) => !STATIC_DROPPED_METADATA.includes(k)),
+  );
+  const { 'kubernetes.io/config.seen': seen, ...userAnnotations } = metadata.annotations as Record<
+    string,
+    string
+  >;
+  metadata.annotations = sortedObject(
+    Object.entries({
+      ...userAnnotations,
+      'kubernetes.io/config.hash': metadata.uid,
+      'kubernetes.io/config.seen': seen,
+      'kubernetes.io/config.source': 'file',
+    }),
+  );
+  const {
+    serviceAccountName: _sa,
+    serviceAccount: _sa2,
+    preemptionPolicy: _preemption,
+    priority: _priority,
+    enableServiceLinks: _links,
+    ...spec
+  } = pod.spec;
+  const withoutToken = (mounts: unknown) =>
+    (mounts as RawObject[]).filter((m) => m.name !== tokenVolume);
+  spec.volumes = withoutToken(spec.volumes);
+  if ((spec.volumes as RawObject[]).length === 0) delete spec.volumes;
+  for (const key of ['initContainers', 'containers', 'ephemeralContainers']) {
+    for (const c of (spec[key] ?? []) as RawObject[]) {
+      c.volumeMounts = withoutToken(c.volumeMounts);
+      if ((c.volumeMounts as RawObject[]).length === 0) delete c.volumeMounts;
+    }
+  }
+  spec.tolerations = [{ operator: 'Exists', effect: 'NoExecute' }];
+  spec.priorityClassName = 'system-node-critical';
+  spec.priority = 2_000_001_000;
+  spec.enableServiceLinks = true;
+  const { observedGeneration: _generation, ...status } = pod.status;
+  status.conditions = (status.conditions as RawObject[]).map(
+    ({ observedGeneration: _g, ...c }) => c,
+  );
+  for (const key of ['initContainerStatuses', 'containerStatuses', 'ephemeralContainerStatuses']) {
+    if (status[key] === undefined) continue;
+    status[key] = (status[key] as RawObject[]).map(({ volumeMounts: _m, ...c }) => c);
+  }
   return { metadata, spec, status };
 }
 
@@ -973,150 +1102,244 @@ export const SECRET_MARKER = 'do-not-leak';
 const APPS = ['checkout', 'payments', 'catalog', 'search', 'ledger', 'mailer', 'reports'];
 const NAMESPACES = ['shop', 'payments', 'platform', 'default', 'batch'];
 
+/** What created an {@link unrelatedPod}, by `i`. */
+type FillerKind = 'deployment' | 'daemonset' | 'statefulset' | 'job' | 'kubectl' | 'static';
+
+function fillerKind(i: number): FillerKind {
+  if (i % 20 === 19) return 'static';
+  switch (i % 10) {
+    case 5:
+    case 6:
+      return 'daemonset';
+    case 7:
+      return 'statefulset';
+    case 8:
+      return 'job';
+    case 9:
+      return 'kubectl';
+    default:
+      return 'deployment';
+  }
+}
+
 /**
- * A realistic pod of some other workload on a busy node (10-15 KB of JSON): kubectl-applied,
- * with `last-applied-configuration` (which repeats the env), secret-looking literal env values
- * (all containing {@link SECRET_MARKER}), `secretKeyRef`/`configMapKeyRef` entries, probes,
- * resources, a log-shipping sidecar on even `i`, a migration init container on `i % 3 === 0`,
- * restarts after an OOM kill on `i % 5 === 4`, and `managedFields`. No trace context.
+ * A pod of some other workload on a busy node, sized and shaped like the pods of the real
+ * 1.31-1.35 captures (3-8 KB of compact JSON, about 5 KB on average). By `i`: Deployment pods
+ * (ReplicaSet owner), DaemonSet pods (`i % 10` 5, 6), a StatefulSet pod (7), a finished Job pod
+ * (8), a kubectl-applied pod with `last-applied-configuration` (9), a static pod (`i % 20 === 19`).
+ * Secret-looking literal env values (all containing {@link SECRET_MARKER}), a `secretKeyRef` and
+ * a `fieldRef` entry, resources and a readiness probe; a log-shipping sidecar on `i % 4 === 0`, a
+ * migration init container on `i % 6 === 0`, restarts after an OOM kill on `i % 5 === 4`. No
+ * trace context.
  */
 export function unrelatedPod(i: number, nodeName: string): RawObject {
+  const kind = fillerKind(i);
   const app = APPS[i % APPS.length] ?? 'app';
-  const namespace = NAMESPACES[i % NAMESPACES.length] ?? 'default';
-  const name = `${app}-${i}`;
+  const namespace =
+    kind === 'static' ? 'kube-system' : (NAMESPACES[i % NAMESPACES.length] ?? 'default');
   const created = plusSeconds('2025-06-01T08:00:00Z', i * 37);
+  const template = nameSuffix(`template:${app}`, 10).replace(/[^a-z0-9]/g, '0');
+  let name = `${app}-${i}`;
+  let generateName: string | undefined;
+  let owner: OwnerInput | undefined;
+  switch (kind) {
+    case 'deployment':
+      generateName = `${app}-${template}-`;
+      name = `${generateName}${nameSuffix(`pod:${i}`)}`;
+      owner = { kind: 'ReplicaSet', name: `${app}-${template}` };
+      break;
+    case 'daemonset':
+      generateName = `${app}-agent-`;
+      name = `${generateName}${nameSuffix(`pod:${i}`)}`;
+      owner = { kind: 'DaemonSet', name: `${app}-agent` };
+      break;
+    case 'statefulset':
+      name = `${app}-db-${i % 3}`;
+      generateName = `${app}-db-`;
+      owner = { kind: 'StatefulSet', name: `${app}-db` };
+      break;
+    case 'job':
+      generateName = `${app}-report-${29_000_000 + i}-`;
+      name = `${generateName}${nameSuffix(`pod:${i}`)}`;
+      owner = { kind: 'Job', name: `${app}-report-${29_000_000 + i}` };
+      break;
+    case 'static':
+      name = `${app}-proxy-${nodeName}`;
+      break;
+    case 'kubectl':
+      break;
+  }
   const env: Record<string, string> = {
     DATABASE_URL: `postgres://${app}:${SECRET_MARKER}-${i}-db-password@postgres.${namespace}:5432/${app}`,
-    API_KEY: `sk_live_${SECRET_MARKER}_${sha256(`key:${i}`).slice(0, 24)}`,
     LOG_LEVEL: 'info',
-    HTTP_PORT: '8080',
-    OTEL_SERVICE_NAME: app,
   };
-  const rawEnv: RawObject[] = [
-    {
-      name: 'SESSION_SECRET',
-      valueFrom: { secretKeyRef: { name: `${app}-secrets`, key: 'session-secret' } },
-    },
-    {
-      name: 'FEATURE_FLAGS',
-      valueFrom: { configMapKeyRef: { name: `${app}-config`, key: 'flags' } },
-    },
-    { name: 'POD_NAME', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } } },
-  ];
-  const probe = (path: string, delay: number) => ({
-    httpGet: { path, port: 8080, scheme: 'HTTP' },
-    initialDelaySeconds: delay,
-    timeoutSeconds: 1,
-    periodSeconds: 10,
-    successThreshold: 1,
-    failureThreshold: 3,
-  });
+  const rawEnv: RawObject[] =
+    kind === 'static'
+      ? []
+      : [
+          {
+            name: 'SESSION_SECRET',
+            valueFrom: { secretKeyRef: { name: `${app}-secrets`, key: 'session-secret' } },
+          },
+          {
+            name: 'POD_NAME',
+            valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } },
+          },
+        ];
   const image = `registry.example.com/${namespace}/${app}:1.${i % 10}.${i % 7}`;
-  const restarted = i % 5 === 4;
+  // Like the captures: some pods carry env and probes, many carry neither.
+  const withEnv = i % 2 === 0 || kind === 'kubectl';
+  const withProbe = i % 3 === 0;
+  const restarted = i % 5 === 4 && kind !== 'job';
   const appStart = plusSeconds(created, restarted ? 3600 : 6);
-  const containers: ContainerRunSpec[] = [
-    {
-      name: app,
-      image,
-      command: ['/app/server', '--config=/etc/app/config.yaml', `--listen=:8080`],
-      env,
-      rawEnv,
-      specExtras: {
-        ports: [
-          { name: 'http', containerPort: 8080, protocol: 'TCP' },
-          { name: 'metrics', containerPort: 9090, protocol: 'TCP' },
-        ],
-        resources: {
-          limits: { cpu: '500m', memory: '256Mi' },
-          requests: { cpu: '100m', memory: '128Mi' },
-        },
-        volumeMounts: [{ name: 'config', readOnly: true, mountPath: '/etc/app' }],
-        livenessProbe: probe('/healthz', 15),
-        readinessProbe: probe('/ready', 5),
-        securityContext: {
-          allowPrivilegeEscalation: false,
-          capabilities: { drop: ['ALL'] },
-          readOnlyRootFilesystem: true,
-          runAsNonRoot: true,
-        },
+  const main: ContainerRunSpec = {
+    name: app,
+    image,
+    command:
+      kind === 'static'
+        ? [
+            '/app/proxy',
+            '--config=/etc/kubernetes/proxy.conf',
+            '--bind-address=127.0.0.1',
+            `--upstream=https://${app}.${NAMESPACES[i % NAMESPACES.length]}.svc:8443`,
+          ]
+        : ['/app/server', `--listen=:8080`],
+    ...(withEnv ? { env, rawEnv } : {}),
+    specExtras: {
+      ...(withProbe ? { ports: [{ name: 'http', containerPort: 8080, protocol: 'TCP' }] } : {}),
+      resources: {
+        limits: { cpu: '500m', memory: '256Mi' },
+        requests: { cpu: '100m', memory: '128Mi' },
       },
-      state: 'running',
-      startedAt: appStart,
-      restartCount: restarted ? 3 : 0,
-      ...(restarted
+      ...(kind === 'static'
         ? {
-            lastTerminated: {
-              exitCode: 137,
-              reason: 'OOMKilled',
-              startedAt: plusSeconds(created, 1800),
-              finishedAt: plusSeconds(appStart, -12),
+            volumeMounts: [
+              { name: 'proxyconf', readOnly: true, mountPath: '/etc/kubernetes/proxy.conf' },
+            ],
+            livenessProbe: {
+              httpGet: { path: '/livez', port: 10443, host: '127.0.0.1', scheme: 'HTTPS' },
+              initialDelaySeconds: 10,
+              timeoutSeconds: 15,
+              periodSeconds: 10,
+              successThreshold: 1,
+              failureThreshold: 8,
+            },
+          }
+        : { volumeMounts: [{ name: 'config', readOnly: true, mountPath: '/etc/app' }] }),
+      ...(withProbe
+        ? {
+            readinessProbe: {
+              httpGet: { path: '/ready', port: 8080, scheme: 'HTTP' },
+              timeoutSeconds: 1,
+              periodSeconds: 10,
+              successThreshold: 1,
+              failureThreshold: 3,
             },
           }
         : {}),
     },
-  ];
-  if (i % 2 === 0) {
+    ...(kind === 'job'
+      ? {
+          state: 'terminated' as const,
+          startedAt: plusSeconds(created, 2),
+          finishedAt: plusSeconds(created, 14),
+        }
+      : {
+          state: 'running' as const,
+          startedAt: appStart,
+          restartCount: restarted ? 3 : 0,
+          ...(restarted
+            ? {
+                lastTerminated: {
+                  exitCode: 137,
+                  reason: 'OOMKilled',
+                  startedAt: plusSeconds(created, 1800),
+                  finishedAt: plusSeconds(appStart, -12),
+                },
+              }
+            : {}),
+        }),
+  };
+  const containers: ContainerRunSpec[] = [main];
+  if (i % 8 === 0 && kind !== 'job' && kind !== 'static') {
     containers.push({
       name: 'log-shipper',
       image: 'docker.io/fluent/fluent-bit:3.1.9',
       env: { FLUENT_ELASTICSEARCH_PASSWORD: `${SECRET_MARKER}-${i}-es-password` },
-      specExtras: {
-        resources: { limits: { memory: '64Mi' }, requests: { cpu: '10m', memory: '32Mi' } },
-      },
+      specExtras: { resources: { requests: { cpu: '10m', memory: '32Mi' } } },
       state: 'running',
       startedAt: plusSeconds(created, 6),
     });
   }
   const initContainers: ContainerRunSpec[] =
-    i % 3 === 0
+    i % 6 === 0 && kind === 'deployment'
       ? [
           {
             name: 'migrate',
             image,
             command: ['/app/migrate', 'up'],
-            env: { DATABASE_URL: env.DATABASE_URL ?? '' },
             state: 'terminated',
             startedAt: plusSeconds(created, 3),
             finishedAt: plusSeconds(created, 5),
           },
         ]
       : [];
-  const labels = { app, 'app.kubernetes.io/name': app, 'app.kubernetes.io/part-of': namespace };
-  const manifestContainer = (c: ContainerRunSpec) => ({
-    command: c.command,
-    env: [
-      ...Object.entries(c.env ?? {}).map(([n, value]) => ({ name: n, value })),
-      ...(c.rawEnv ?? []),
-    ],
-    image: c.image,
-    name: c.name,
-  });
-  const lastApplied = {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { annotations: {}, labels, name, namespace },
-    spec: {
-      containers: containers.map(manifestContainer),
-      ...(initContainers.length > 0
-        ? { initContainers: initContainers.map(manifestContainer) }
-        : {}),
-    },
+  const labels: Record<string, string> = {
+    app,
+    ...(kind === 'deployment' ? { 'pod-template-hash': template } : {}),
+    ...(kind === 'statefulset'
+      ? {
+          'apps.kubernetes.io/pod-index': String(i % 3),
+          'statefulset.kubernetes.io/pod-name': name,
+        }
+      : {}),
+    ...(kind === 'job' ? { 'batch.kubernetes.io/job-name': owner?.name ?? app } : {}),
+    ...(kind === 'static' ? { component: `${app}-proxy`, tier: 'node' } : {}),
   };
+  const annotations: Record<string, string> = {};
+  if (kind === 'kubectl') {
+    const manifestContainer = (c: ContainerRunSpec) => ({
+      command: c.command,
+      env: Object.entries(c.env ?? {}).map(([n, value]) => ({ name: n, value })),
+      image: c.image,
+      name: c.name,
+    });
+    const lastApplied = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { annotations: {}, labels, name, namespace },
+      spec: { containers: containers.map(manifestContainer) },
+    };
+    annotations['kubectl.kubernetes.io/last-applied-configuration'] =
+      `${JSON.stringify(lastApplied)}\n`;
+  }
   return buildPod({
     name,
+    ...(generateName !== undefined ? { generateName } : {}),
     namespace,
     labels,
-    annotations: {
-      'kubectl.kubernetes.io/last-applied-configuration': `${JSON.stringify(lastApplied)}\n`,
-      'prometheus.io/scrape': 'true',
-      'prometheus.io/port': '9090',
-    },
+    annotations,
+    ...(owner !== undefined ? { owner } : {}),
     creationTimestamp: created,
-    phase: 'Running',
+    phase: kind === 'job' ? 'Succeeded' : 'Running',
     nodeName,
-    volumes: [{ name: 'config', configMap: { name: `${app}-config`, defaultMode: 420 } }],
+    ...(kind === 'job' ? { restartPolicy: 'Never' as const } : {}),
+    ...(kind === 'static'
+      ? {
+          source: 'file' as const,
+          hostNetwork: true,
+          volumes: [
+            {
+              name: 'proxyconf',
+              hostPath: { path: '/etc/kubernetes/proxy.conf', type: 'FileOrCreate' },
+            },
+          ],
+        }
+      : {
+          volumes: [{ name: 'config', configMap: { name: `${app}-config`, defaultMode: 420 } }],
+          serviceAccountName: app,
+        }),
     initContainers,
     containers,
-    serviceAccountName: app,
   });
 }

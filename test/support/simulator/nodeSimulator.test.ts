@@ -5,7 +5,7 @@ import { type KubeletStandIn, startKubeletStandIn } from '../kubeletStandIn.js';
 import type { RawObject } from '../podBuilder.js';
 import { churnTimelineDocument } from './churnTimeline.js';
 import { loadTimeline } from './loadTimeline.js';
-import { createNodeSimulator } from './nodeSimulator.js';
+import { createNodeSimulator, podListText } from './nodeSimulator.js';
 import { recordedTimeline } from './recordedTimeline.js';
 import { scriptedTimeline } from './scriptedTimeline.js';
 import { shiftTime, shiftTimes } from './shiftTimes.js';
@@ -23,16 +23,21 @@ interface Listed {
 
 /** GET /pods from the stand-in, as the agent does (CA, bearer token). */
 function getPods(kubelet: KubeletStandIn): Promise<Listed> {
+  return getText(kubelet).then((text) => JSON.parse(text) as Listed);
+}
+
+/** The raw body of GET /pods. */
+function getText(kubelet: KubeletStandIn): Promise<string> {
   return new Promise((resolve, reject) => {
     const req = request(
       `${kubelet.url}/pods`,
-      { ca: kubelet.caPem, headers: { Authorization: `Bearer ${kubelet.token}` } },
+      { ca: kubelet.caPem, agent: false, headers: { Authorization: `Bearer ${kubelet.token}` } },
       (res) => {
         let text = '';
         res.setEncoding('utf8').on('data', (c: string) => {
           text += c;
         });
-        res.on('end', () => resolve(JSON.parse(text) as Listed));
+        res.on('end', () => resolve(text));
       },
     );
     req.on('error', reject);
@@ -170,8 +175,12 @@ test('busy-node: the same experiment amid 120 unrelated pods', (t) => {
   t.is(busy.itemsAt(24, 0).length, 120 + plain.itemsAt(24, 0).length);
   t.deepEqual(busy.itemsAt(24, 0).slice(120), plain.itemsAt(24, 0));
   t.is(busy.traceSpans.length, plain.traceSpans.length);
+  // sized like the real 1.31-1.35 captures: 3.0-7.8 KB a pod, about 5 KB on average
   const sizes = busy.itemsAt(0, 0).map((p) => Buffer.byteLength(p));
-  t.true(Math.min(...sizes) > 8000, 'filler pods are realistic (managedFields etc.)');
+  t.true(Math.min(...sizes) > 3000, `smallest ${Math.min(...sizes)} bytes`);
+  t.true(Math.max(...sizes) < 10_000, `largest ${Math.max(...sizes)} bytes`);
+  const mean = sizes.reduce((a, b) => a + b, 0) / sizes.length;
+  t.true(mean > 4500 && mean < 6500, `mean ${Math.round(mean)} bytes a pod`);
 });
 
 test('play: every second in order at the given speed, exits recorded when first served', async (t) => {
@@ -271,7 +280,9 @@ test('recorded timelines replay the latest snapshot, times moved with their prec
 
 test('shiftTimes moves RFC 3339 strings only', (t) => {
   t.is(shiftTime('2025-01-01T00:00:59Z', 2), '2025-01-01T00:01:01Z');
-  t.is(shiftTime('2025-01-01T02:00:00+02:00', 0), '2025-01-01T00:00:00Z');
+  t.is(shiftTime('2025-01-01T02:00:00+02:00', 0), '2025-01-01T02:00:00+02:00');
+  t.is(shiftTime('2025-01-01T23:59:59.123456789+02:00', 2), '2025-01-02T00:00:01.123456789+02:00');
+  t.is(shiftTime('2025-01-01T00:00:00.5-04:30', -1), '2024-12-31T23:59:59.5-04:30');
   t.is(shiftTime('not a time', 5), undefined);
   const input = { a: ['2025-01-01T00:00:00.5Z', 'x', 3], b: { c: null } };
   t.deepEqual(shiftTimes(input, -1), {
@@ -363,4 +374,158 @@ test('loadTimeline reads YAML extends and reports the file at fault', (t) => {
   t.throws(() => loadTimeline(new URL('./nodeSimulator.ts', import.meta.url).pathname), {
     instanceOf: TimelineError,
   });
+});
+
+/** A manual timer: scheduled callbacks run only when the test says so. */
+function manualTimers() {
+  const pending: { ms: number; run: () => void; cancelled: boolean }[] = [];
+  return {
+    schedule(run: () => void, ms: number) {
+      const entry = { ms, run, cancelled: false };
+      pending.push(entry);
+      return () => {
+        entry.cancelled = true;
+      };
+    },
+    /** Runs every callback due so far; returns their delays. */
+    runAll(): number[] {
+      const due = pending.splice(0).filter((e) => !e.cancelled);
+      for (const e of due) e.run();
+      return due.map((e) => e.ms);
+    },
+    get size() {
+      return pending.filter((e) => !e.cancelled).length;
+    },
+  };
+}
+
+const LAG_DOC: ScriptedTimelineDocument = {
+  kind: 'ScriptedTimeline',
+  start: '2026-11-23T10:00:00Z',
+  node: 'n1',
+  pods: [
+    {
+      name: 'app',
+      creationTimestamp: 0,
+      containers: [{ name: 'c', runs: [{ startedAt: 2, finishedAt: 5, exitCode: 3 }] }],
+      restartPolicy: 'Never',
+    },
+    {
+      name: 'etcd-n1',
+      namespace: 'kube-system',
+      source: 'file',
+      creationTimestamp: 0,
+      containers: [{ name: 'etcd', runs: [{ startedAt: 1, finishedAt: 5, exitCode: 1 }] }],
+      restartPolicy: 'Never',
+    },
+  ],
+};
+
+test('order: items come in a fresh order on every request, the same set', async (t) => {
+  const kubelet = await startKubeletStandIn();
+  standIns.push(kubelet);
+  const sim = createNodeSimulator({ timeline: loadTimeline(BUSY), standIn: kubelet });
+  sim.seek(24);
+  const names = async () =>
+    (await getPods(kubelet)).items.map((p) => (p.metadata as { name: string }).name);
+  const first = await names();
+  t.true(first.length > 100);
+  for (let i = 0; i < 3; i++) {
+    const next = await names();
+    t.notDeepEqual(next, first);
+    t.deepEqual([...next].sort(), [...first].sort());
+  }
+  // every item is served exactly as the timeline renders it (only the order changes)
+  const text = await getText(kubelet);
+  const items = sim.timeline.itemsAt(24, 0);
+  t.is(Buffer.byteLength(text), Buffer.byteLength(podListText([...items])));
+});
+
+test('status lag: ordinary pods show a change that much later, static pods at once', (t) => {
+  let body = '';
+  const timers = manualTimers();
+  let wall = 1000;
+  const sim = createNodeSimulator({
+    timeline: scriptedTimeline(LAG_DOC),
+    standIn: { setBody: (b) => (body = b) },
+    statusLagMs: 300,
+    schedule: timers.schedule,
+    now: () => wall,
+  });
+  const phases = () =>
+    Object.fromEntries(
+      (JSON.parse(body) as Listed).items.map((p) => [
+        (p.metadata as { name: string }).name,
+        (p.status as { phase: string }).phase,
+      ]),
+    );
+  sim.seek(4);
+  t.deepEqual(phases(), { 'etcd-n1': 'Running', app: 'Running' }, 'the first second at once');
+  t.is(timers.size, 0);
+  sim.seek(6);
+  // the static pod's exit is listed at once, the ordinary pod's only after the lag
+  t.deepEqual(phases(), { 'etcd-n1': 'Failed', app: 'Running' });
+  t.false(sim.servedExits.has('default/app/c/0'));
+  t.is(sim.servedExits.get('kube-system/etcd-n1/etcd/0'), 1000);
+  wall = 1300;
+  t.deepEqual(timers.runAll(), [300]);
+  t.deepEqual(phases(), { 'etcd-n1': 'Failed', app: 'Failed' });
+  t.is(sim.servedExits.get('default/app/c/0'), 1300);
+
+  // without a lag, every pod changes at once
+  const direct = createNodeSimulator({
+    timeline: scriptedTimeline(LAG_DOC),
+    standIn: { setBody: (b) => (body = b) },
+    schedule: timers.schedule,
+  });
+  direct.seek(4);
+  direct.seek(6);
+  t.deepEqual(phases(), { 'etcd-n1': 'Failed', app: 'Failed' });
+  t.is(timers.size, 0);
+});
+
+test('restart through the simulator: phases in order, config.seen reset to the served second', async (t) => {
+  const pending: (() => void)[] = [];
+  const waiting: (() => void)[] = [];
+  const kubelet = await startKubeletStandIn({
+    schedule: (run) => {
+      pending.push(run);
+      waiting.shift()?.();
+    },
+  });
+  standIns.push(kubelet);
+  const sim = createNodeSimulator({ timeline: loadTimeline(LITMUS), standIn: kubelet });
+  const nextPhase = async () => {
+    if (pending.length === 0) await new Promise<void>((resolve) => waiting.push(resolve));
+    (pending.shift() as () => void)();
+  };
+  sim.seek(30);
+  const before = await getPods(kubelet);
+  t.true(before.items.length >= 3);
+  const restarted = sim.restart({ refusedMs: 600, emptyMs: 1600, partialMs: 1000 });
+  const phases: string[] = [];
+  while (pending.length === 0) await new Promise((resolve) => setImmediate(resolve));
+  phases.push(kubelet.phase);
+  await t.throwsAsync(getPods(kubelet), { code: 'ECONNREFUSED' });
+  await nextPhase();
+  while (kubelet.phase === 'refused') await new Promise((resolve) => setImmediate(resolve));
+  phases.push(kubelet.phase);
+  t.deepEqual((await getPods(kubelet)).items, []);
+  await nextPhase();
+  phases.push(kubelet.phase);
+  const partial = (await getPods(kubelet)).items.length;
+  t.true(partial > 0 && partial < before.items.length, `partial: ${partial}`);
+  await nextPhase();
+  await restarted;
+  phases.push(kubelet.phase);
+  t.deepEqual(phases, ['refused', 'empty', 'partial', 'up']);
+  const after = await getPods(kubelet);
+  t.is(after.items.length, before.items.length);
+  // 10:00:30Z is second 30 of the Litmus timeline; the node shows it in its zone
+  for (const pod of after.items) {
+    const seen = ((pod.metadata as RawObject).annotations as Record<string, string>)[
+      'kubernetes.io/config.seen'
+    ];
+    t.regex(seen ?? '', /^2026-11-23T12:00:30\.\d{9}\+02:00$/);
+  }
 });

@@ -10,15 +10,28 @@
  * the pods as current (its catch-up window skips old finished pods, and it clamps times more than
  * a minute in the future).
  *
+ * As a real kubelet: the stand-in shuffles the items per request; with `statusLagMs` a change of
+ * an ordinary pod reaches `/pods` that long after it happened (the kubelet lists the status its
+ * API-server watch echoed back), while static pods (`config.source: file`) show theirs at once;
+ * {@link NodeSimulator.restart} plays a kubelet restart through the stand-in.
+ *
  * Plain module (no test-framework imports).
  */
-import type { KubeletStandIn } from '../kubeletStandIn.js';
+import type { KubeletStandIn, RestartOptions } from '../kubeletStandIn.js';
 import { isoSeconds, type ScriptedExit, type Timeline } from './timeline.js';
 
 export interface NodeSimulatorOptions {
   readonly timeline: Timeline;
-  /** Where the bodies go (the stand-in's `setBody`). */
-  readonly standIn: Pick<KubeletStandIn, 'setBody'>;
+  /** Where the bodies go (the stand-in's `setBody`; `restart` for {@link NodeSimulator.restart}). */
+  readonly standIn: Pick<KubeletStandIn, 'setBody'> & Partial<Pick<KubeletStandIn, 'restart'>>;
+  /**
+   * How long after a served second the ordinary pods show it (ms): until then `/pods` lists the
+   * static pods of the new second and the other pods as they were (the API-server round trip of
+   * the kubelet's status). A few hundred ms on a real node. @default 0
+   */
+  readonly statusLagMs?: number;
+  /** Timer of the status lag (tests pass a manual one); returns a cancel function. @default setTimeout */
+  readonly schedule?: (run: () => void, ms: number) => () => void;
   /** Timeline seconds per wall-clock second. @default 1 */
   readonly speed?: number;
   /** Second of the timeline where play starts. @default 0 */
@@ -54,8 +67,21 @@ export interface NodeSimulator {
   play(until?: number, speed?: number): Promise<void>;
   /** Stops a play in progress (its promise resolves). */
   stop(): void;
-  /** Wall time (ms) when each scripted exit was first served, by {@link ScriptedExit.key}. */
+  /**
+   * Plays a kubelet restart through the stand-in (refused, empty, partial, whole): every pod
+   * listed then gets a new `config.seen` at the second being served. Play goes on meanwhile.
+   */
+  restart(options: Omit<RestartOptions, 'seenAtEpochSeconds'>): Promise<void>;
+  /**
+   * Wall time (ms) when each scripted exit was first served, by {@link ScriptedExit.key} (after
+   * the status lag: when `/pods` first showed it).
+   */
   readonly servedExits: ReadonlyMap<string, number>;
+}
+
+/** A pod the kubelet read from a manifest file: its status skips the API-server round trip. */
+export function isStaticPodText(item: string): boolean {
+  return item.includes('"kubernetes.io/config.source":"file"');
 }
 
 /** `{"kind":"PodList",...,"items":[...]}` + newline from pod JSON texts (as `podListBody`). */
@@ -72,6 +98,14 @@ export function createNodeSimulator(options: NodeSimulatorOptions): NodeSimulato
     throw new RangeError(`offset must be a whole second within 0..${timeline.endSeconds}`);
   }
   const now = options.now ?? Date.now;
+  const lag = options.statusLagMs ?? 0;
+  if (!(lag >= 0 && Number.isFinite(lag))) throw new RangeError(`statusLagMs must be >= 0: ${lag}`);
+  const schedule =
+    options.schedule ??
+    ((run: () => void, ms: number) => {
+      const handle = setTimeout(run, ms);
+      return () => clearTimeout(handle);
+    });
   const remaining = timeline.endSeconds - offset;
   if (options.shiftSeconds !== undefined && !Number.isInteger(options.shiftSeconds)) {
     throw new RangeError(`shiftSeconds must be whole seconds: ${options.shiftSeconds}`);
@@ -92,14 +126,51 @@ export function createNodeSimulator(options: NodeSimulatorOptions): NodeSimulato
   const bodyAt = (t: number) => podListText(timeline.itemsAt(t, shiftSeconds));
   const listed = (exit: ScriptedExit, t: number) =>
     exit.atSeconds <= t && (exit.removedSeconds === undefined || t < exit.removedSeconds);
-
-  const serve = (t: number): void => {
-    standIn.setBody(bodyAt(t));
-    current = t;
+  /** Records the exits of second `t` now listed (of the pods `only` names, if given). */
+  const recordExits = (t: number, only?: ReadonlySet<string>): void => {
     const at = now();
     for (const exit of timeline.exits) {
       if (exit.atSeconds > t) break;
+      if (only !== undefined && !only.has(`${exit.namespace}/${exit.pod}`)) continue;
       if (!servedExits.has(exit.key) && listed(exit, t)) servedExits.set(exit.key, at);
+    }
+  };
+  const podIds = (items: readonly string[]): Set<string> =>
+    new Set(
+      items.map((text) => {
+        const { metadata } = JSON.parse(text) as {
+          metadata: { name: string; namespace?: string };
+        };
+        return `${metadata.namespace ?? 'default'}/${metadata.name}`;
+      }),
+    );
+
+  /** Ordinary pods as the kubelet's API view has them (after the lag); undefined before any. */
+  let apiView: readonly string[] | undefined;
+  /** Static pods of the second served last (no lag). */
+  let staticView: readonly string[] = [];
+  const pendingLag = new Set<() => void>();
+  const publish = (): void => standIn.setBody(podListText([...staticView, ...(apiView ?? [])]));
+
+  const serve = (t: number): void => {
+    current = t;
+    const items = timeline.itemsAt(t, shiftSeconds);
+    staticView = items.filter(isStaticPodText);
+    if (lag === 0 || apiView === undefined) {
+      apiView = items.filter((i) => !isStaticPodText(i));
+      publish();
+      recordExits(t);
+    } else {
+      // Static pods now; the others once the kubelet's status made the API-server round trip.
+      publish();
+      if (staticView.length > 0) recordExits(t, podIds(staticView));
+      const cancel = schedule(() => {
+        pendingLag.delete(cancel);
+        apiView = items.filter((i) => !isStaticPodText(i));
+        publish();
+        recordExits(t);
+      }, lag);
+      pendingLag.add(cancel);
     }
     options.onStep?.(t);
   };
@@ -126,7 +197,17 @@ export function createNodeSimulator(options: NodeSimulatorOptions): NodeSimulato
     bodyAt,
     seek(t) {
       stop();
+      // A jump, not a step: changes still in flight from before it are dropped.
+      for (const cancel of pendingLag) cancel();
+      pendingLag.clear();
       serve(t);
+    },
+    restart(restart) {
+      if (standIn.restart === undefined) throw new Error('this stand-in cannot restart');
+      return standIn.restart({
+        ...restart,
+        seenAtEpochSeconds: timeline.startEpochSeconds + shiftSeconds + (current ?? offset),
+      });
     },
     play(until = timeline.endSeconds, playSpeed = speed) {
       if (!(playSpeed > 0 && Number.isFinite(playSpeed))) {

@@ -9,15 +9,21 @@
 
 const RFC3339 = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
-/** `time` moved by `seconds` (UTC, `Z`), or `undefined` when `time` is not an RFC 3339 string. */
+/**
+ * `time` moved by `seconds`, in its own zone (`Z` stays `Z`, `+02:00` stays `+02:00`, as a node's
+ * `config.seen`), or `undefined` when `time` is not an RFC 3339 string.
+ */
 export function shiftTime(time: string, seconds: number): string | undefined {
   const match = RFC3339.exec(time);
   if (match === null) return undefined;
-  const [, whole, fraction, zone] = match;
-  const ms = Date.parse(`${whole}${zone === 'Z' ? 'Z' : zone}`);
+  const [, whole, fraction, zone = 'Z'] = match;
+  const ms = Date.parse(`${whole}${zone}`);
   if (Number.isNaN(ms)) return undefined;
-  const moved = new Date(ms + seconds * 1000).toISOString().slice(0, 19);
-  return `${moved}${fraction ?? ''}Z`;
+  const sign = zone.startsWith('-') ? -1 : 1;
+  const offsetMs =
+    zone === 'Z' ? 0 : sign * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6))) * 60_000;
+  const moved = new Date(ms + seconds * 1000 + offsetMs).toISOString().slice(0, 19);
+  return `${moved}${fraction ?? ''}${zone}`;
 }
 
 /**

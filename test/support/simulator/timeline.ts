@@ -74,7 +74,7 @@ export interface ScriptedTimelineDocument {
   readonly end?: TimelineTime;
   /** `spec.nodeName` of the pods and the agent's `NODE_NAME`. */
   readonly node: string;
-  /** Filler pods of other workloads listed throughout ({@link unrelatedPod}, 10-15 KB each). */
+  /** Filler pods of other workloads listed throughout ({@link unrelatedPod}, about 5.8 KB each). */
   readonly unrelatedPods?: number;
   /** Default trace id of `traceSpans`. */
   readonly traceId?: string;
