@@ -611,6 +611,15 @@ test('CRI_ENDPOINT: container and sandbox spans carry the runtime nanoseconds; f
   );
   t.is(fallback.startNs, ns(12));
   t.is(fallback.attributes['kse.start.source'], 'kubelet');
+  // Parents enclose children whatever the time source: the runtime's 20.4 s end of the helper
+  // container lies past the kubelet's whole-second 20 s, and its pod span still encloses it.
+  for (const child of spans) {
+    const parent = spans.find((p) => p.spanId === child.parentSpanId);
+    if (!parent) continue;
+    t.true(child.startNs >= parent.startNs, `${child.name} starts within ${parent.name}`);
+    t.true(child.endNs <= parent.endNs, `${child.name} ends within ${parent.name}`);
+  }
+  t.is(only(ofPod(helperUid), 'pod container-kill-helper').endNs, nsAt(20, 400_000_003n));
   t.is(await agentOf(r).stop(), 0);
   await cri.close();
 });
