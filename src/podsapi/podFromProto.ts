@@ -1,0 +1,473 @@
+/**
+ * Turns one decoded `core.v1.Pod` message of the kubelet Pods API (the object
+ * `decodeWirePod` gives) into the {@link KubeletPod} that `decodePodList` makes of the same pod
+ * read from the kubelet's `/pods` JSON. No I/O.
+ *
+ * The rule: the result is what `decodePodList` would give for the JSON the kubelet would write for
+ * this message (Go unmarshals the protobuf into `v1.Pod`, then marshals that as JSON). Hence:
+ * - a non-pointer string Go tags `omitempty` (`generateName`, `nodeName`, `phase`, `reason`,
+ *   `image`, `containerID`, `value`, ...) written as `""` is absent; one without `omitempty`
+ *   (`ContainerStatus.image`/`imageID`, a condition's `type`/`status`) absent on the wire is `""`;
+ * - an int Go always writes (`restartCount`, `exitCode`) absent on the wire is 0; `signal`
+ *   (`omitempty`) 0 is absent;
+ * - a `Time` that Go stores by value (`creationTimestamp`, `startedAt`, `finishedAt`,
+ *   `lastTransitionTime`) absent or empty is Go's zero time, which the JSON shows as `null`;
+ *   otherwise RFC 3339 in UTC with whole seconds, as `metav1.Time` marshals it (non-zero `nanos`,
+ *   which the kubelet never sends, are kept as a fraction rather than dropped).
+ * - env entries are kept only for `options.envNames` plus `TRACESTATE`, and annotations only for
+ *   `kubernetes.io/config.seen` and the keys a kept `fieldRef` names; nothing else is copied, and
+ *   error messages never quote a value.
+ *
+ * A message that cannot be such a pod (no uid, name or namespace, a container without a name, a
+ * negative restart count, a time out of range, a value of the wrong type) gives
+ * `{ ok: false }` with the path of the field; this function never throws.
+ */
+import type { DecodeOptions } from '../core/decodePodList.js';
+import type {
+  ContainerSpec,
+  ContainerState,
+  ContainerStatus,
+  EnvSource,
+  KubeletPod,
+  PodCondition,
+  TerminatedState,
+} from '../core/kubeletPod.js';
+
+/** A pod, or why the message is not one (with its identity when that much was readable). */
+export type PodFromProtoResult =
+  | { readonly ok: true; readonly pod: KubeletPod }
+  | {
+      readonly ok: false;
+      /** Path of the offending field and what was wrong with it; never quotes a value. */
+      readonly error: string;
+      readonly name?: string;
+      readonly namespace?: string;
+      readonly uid?: string;
+    };
+
+const CONFIG_SEEN = 'kubernetes.io/config.seen';
+const TRACESTATE = 'TRACESTATE';
+const ANNOTATION_REF_PREFIX = "metadata.annotations['";
+const REF_SUFFIX = "']";
+/** `EnvVarSource` members other than `fieldRef`, in Go's field (and JSON key) order. */
+const OTHER_SOURCES = ['resourceFieldRef', 'configMapKeyRef', 'secretKeyRef', 'fileKeyRef'];
+/** 0001-01-01T00:00:00Z, Go's zero `time.Time`, and 9999-12-31T23:59:59Z: what RFC 3339 can show. */
+const MIN_SECONDS = -62135596800n;
+const MAX_SECONDS = 253402300799n;
+
+type Message = { readonly [key: string]: unknown };
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+class Malformed extends Error {
+  constructor(
+    public path: string,
+    readonly problem: string,
+  ) {
+    super(problem);
+  }
+}
+
+function within(error: unknown, prefix: string): never {
+  if (error instanceof Malformed) {
+    error.path = error.path === '' ? prefix : `${prefix}.${error.path}`;
+  }
+  throw error;
+}
+
+function isMessage(value: unknown): value is Message {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'nothing';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'number') return `the number ${value}`;
+  if (typeof value === 'string') return value === '' ? 'an empty string' : 'a string';
+  return typeof value === 'object' ? 'a message' : `a ${typeof value}`;
+}
+
+function fail(path: string, expected: string, got: unknown): never {
+  throw new Malformed(path, `expected ${expected}, got ${describe(got)}`);
+}
+
+function stringField(msg: Message, key: string): string | undefined {
+  const value = msg[key];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') fail(key, 'a string', value);
+  return value;
+}
+
+/** A Go string tagged `omitempty`: `""` and absent are both absent. */
+function omitEmpty(msg: Message, key: string): string | undefined {
+  const value = stringField(msg, key);
+  return value === '' ? undefined : value;
+}
+
+/** A Go string without `omitempty`: absent on the wire is `""`. */
+function alwaysString(msg: Message, key: string): string {
+  return stringField(msg, key) ?? '';
+}
+
+/** A Go string that must be non-empty (`decodePodList`'s required names). */
+function requiredString(msg: Message, key: string): string {
+  const value = stringField(msg, key);
+  if (value === undefined || value === '') fail(key, 'a non-empty string', value);
+  return value;
+}
+
+function int32Field(msg: Message, key: string): number {
+  const value = msg[key];
+  if (value === undefined || value === null) return 0;
+  if (!Number.isSafeInteger(value)) fail(key, 'an integer', value);
+  return value as number;
+}
+
+function messageField(msg: Message, key: string): Message | undefined {
+  const value = msg[key];
+  if (value === undefined || value === null) return undefined;
+  if (!isMessage(value)) fail(key, 'a message', value);
+  return value;
+}
+
+const NO_ITEMS: readonly unknown[] = [];
+
+function listField(msg: Message, key: string): readonly unknown[] {
+  const value = msg[key];
+  if (value === undefined || value === null) return NO_ITEMS;
+  if (!Array.isArray(value)) fail(key, 'a list', value);
+  return value;
+}
+
+function decodeList<T>(msg: Message, key: string, decode: (element: Message) => T): T[] {
+  const list = listField(msg, key);
+  const out: T[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const element = list[i];
+    try {
+      if (!isMessage(element)) fail('', 'a message', element);
+      out.push(decode(element));
+    } catch (error) {
+      within(error, `${key}[${i}]`);
+    }
+  }
+  return out;
+}
+
+/** `seconds` as a bigint: the loader gives int64 as a decimal string (a number is accepted too). */
+function secondsOf(time: Message): bigint {
+  const value = time.seconds;
+  if (value === undefined || value === null) return 0n;
+  if (typeof value === 'string' && /^-?\d{1,20}$/.test(value)) return BigInt(value);
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return BigInt(value);
+  fail('seconds', 'an int64', value);
+}
+
+/** RFC 3339 in UTC (`2019-04-23T09:41:16Z`), a fraction only when `nanos` is not 0. */
+function formatTime(seconds: bigint, nanos: number): string {
+  const whole = new Date(Number(seconds) * 1000).toISOString().slice(0, 19);
+  if (nanos === 0) return `${whole}Z`;
+  return `${whole}.${String(nanos).padStart(9, '0').replace(/0+$/, '')}Z`;
+}
+
+/**
+ * A `Time` Go stores by value: absent, empty (how Go writes its zero time) or the zero instant
+ * is `null`, as the JSON shows it.
+ */
+function valueTime(msg: Message, key: string): string | null {
+  const time = messageField(msg, key);
+  if (time === undefined) return null;
+  try {
+    const seconds = secondsOf(time);
+    const nanos = int32Field(time, 'nanos');
+    if (nanos < 0 || nanos > 999_999_999) fail('nanos', 'nanoseconds (0 to 999999999)', nanos);
+    if (seconds === MIN_SECONDS && nanos === 0) return null;
+    if (time.seconds === undefined && nanos === 0) return null;
+    if (seconds < MIN_SECONDS || seconds > MAX_SECONDS) {
+      throw new Malformed('seconds', 'expected a time between years 1 and 9999');
+    }
+    return formatTime(seconds, nanos);
+  } catch (error) {
+    within(error, key);
+  }
+}
+
+/** A `*Time` (`deletionTimestamp`): absent stays absent; a zero time is JSON `null`, i.e. absent. */
+function pointerTime(msg: Message, key: string): string | undefined {
+  if (messageField(msg, key) === undefined) return undefined;
+  return valueTime(msg, key) ?? undefined;
+}
+
+function decodeValueFrom(valueFrom: Message, annotationRefs: string[]): EnvSource {
+  const fieldRef = messageField(valueFrom, 'fieldRef');
+  if (fieldRef !== undefined) {
+    let fieldPath: string;
+    try {
+      fieldPath = requiredString(fieldRef, 'fieldPath');
+    } catch (error) {
+      within(error, 'fieldRef');
+    }
+    if (
+      fieldPath.length >= ANNOTATION_REF_PREFIX.length + REF_SUFFIX.length &&
+      fieldPath.startsWith(ANNOTATION_REF_PREFIX) &&
+      fieldPath.endsWith(REF_SUFFIX)
+    ) {
+      annotationRefs.push(fieldPath.slice(ANNOTATION_REF_PREFIX.length, -REF_SUFFIX.length));
+    }
+    return { kind: 'fieldRef', fieldPath };
+  }
+  for (const source of OTHER_SOURCES) {
+    if (messageField(valueFrom, source) !== undefined) return { kind: 'unresolvable', source };
+  }
+  // No source this `.proto` declares: a newer kubelet's (its JSON would name it), or none at all.
+  return { kind: 'unresolvable', source: 'unknown' };
+}
+
+function decodeEnvEntry(entry: Message, annotationRefs: string[]): EnvSource {
+  const value = omitEmpty(entry, 'value');
+  const valueFrom = messageField(entry, 'valueFrom');
+  if (valueFrom === undefined || value !== undefined) return { kind: 'value', value: value ?? '' };
+  try {
+    return decodeValueFrom(valueFrom, annotationRefs);
+  } catch (error) {
+    within(error, 'valueFrom');
+  }
+}
+
+/** The kept env entries; a later entry of the same name wins. Other entries are not read. */
+function decodeEnv(
+  container: Message,
+  keep: ReadonlySet<string>,
+  annotationRefs: string[],
+): Map<string, EnvSource> {
+  const env = new Map<string, EnvSource>();
+  const entries = listField(container, 'env');
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i];
+    if (!isMessage(entry)) continue;
+    const name = entry.name;
+    if (typeof name !== 'string' || !keep.has(name)) continue;
+    try {
+      env.set(name, decodeEnvEntry(entry, annotationRefs));
+    } catch (error) {
+      within(error, `env[${i}]`);
+    }
+  }
+  return env;
+}
+
+function decodeContainers(
+  spec: Message,
+  key: 'initContainers' | 'containers',
+  keep: ReadonlySet<string>,
+  annotationRefs: string[],
+): ContainerSpec[] {
+  return decodeList<ContainerSpec>(spec, key, (raw) => {
+    const container: Mutable<ContainerSpec> = {
+      name: requiredString(raw, 'name'),
+      env: decodeEnv(raw, keep, annotationRefs),
+    };
+    const image = omitEmpty(raw, 'image');
+    if (image !== undefined) container.image = image;
+    // A pointer in Go: written only when set, and then shown even when empty.
+    const restartPolicy = stringField(raw, 'restartPolicy');
+    if (restartPolicy !== undefined) container.restartPolicy = restartPolicy;
+    return container;
+  });
+}
+
+function decodeTerminated(raw: Message): TerminatedState {
+  const out: Mutable<TerminatedState> = {
+    exitCode: int32Field(raw, 'exitCode'),
+  };
+  const signal = int32Field(raw, 'signal');
+  if (signal !== 0) out.signal = signal;
+  const reason = omitEmpty(raw, 'reason');
+  if (reason !== undefined) out.reason = reason;
+  out.startedAt = valueTime(raw, 'startedAt');
+  out.finishedAt = valueTime(raw, 'finishedAt');
+  const containerID = omitEmpty(raw, 'containerID');
+  if (containerID !== undefined) out.containerID = containerID;
+  return out;
+}
+
+const NO_STATE: ContainerState = Object.freeze({});
+
+function decodeState(status: Message, key: 'state' | 'lastState'): ContainerState {
+  const raw = messageField(status, key);
+  if (raw === undefined) return NO_STATE;
+  const out: Mutable<ContainerState> = {};
+  let part: string = key;
+  try {
+    const waiting = messageField(raw, 'waiting');
+    const running = messageField(raw, 'running');
+    const terminated = messageField(raw, 'terminated');
+    part = `${key}.waiting`;
+    if (waiting !== undefined) {
+      const w: { reason?: string; message?: string } = {};
+      const reason = omitEmpty(waiting, 'reason');
+      if (reason !== undefined) w.reason = reason;
+      const message = omitEmpty(waiting, 'message');
+      if (message !== undefined) w.message = message;
+      out.waiting = w;
+    }
+    part = `${key}.running`;
+    if (running !== undefined) out.running = { startedAt: valueTime(running, 'startedAt') };
+    part = `${key}.terminated`;
+    if (terminated !== undefined) out.terminated = decodeTerminated(terminated);
+  } catch (error) {
+    within(error, part);
+  }
+  return out;
+}
+
+function decodeStatuses(
+  status: Message,
+  key: 'initContainerStatuses' | 'containerStatuses',
+): ContainerStatus[] {
+  return decodeList<ContainerStatus>(status, key, (raw) => {
+    const restartCount = int32Field(raw, 'restartCount');
+    if (restartCount < 0) fail('restartCount', 'a non-negative integer', restartCount);
+    const s: Mutable<ContainerStatus> = {
+      name: requiredString(raw, 'name'),
+      state: decodeState(raw, 'state'),
+      lastState: decodeState(raw, 'lastState'),
+      restartCount,
+      image: alwaysString(raw, 'image'),
+      imageID: alwaysString(raw, 'imageID'),
+    };
+    const containerID = omitEmpty(raw, 'containerID');
+    if (containerID !== undefined) s.containerID = containerID;
+    return s;
+  });
+}
+
+function decodeConditions(status: Message): PodCondition[] {
+  return decodeList<PodCondition>(status, 'conditions', (raw) => ({
+    type: alwaysString(raw, 'type'),
+    status: alwaysString(raw, 'status'),
+    lastTransitionTime: valueTime(raw, 'lastTransitionTime'),
+  }));
+}
+
+const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
+
+function stringMap(metadata: Message, key: string): Message | undefined {
+  const map = messageField(metadata, key);
+  if (map === undefined) return undefined;
+  for (const k of Object.keys(map)) {
+    if (typeof map[k] !== 'string') fail(`${key}['${k}']`, 'a string', map[k]);
+  }
+  return map;
+}
+
+/** All labels, copied (the JSON omits an empty map: `decodePodList` then gives the frozen `{}`). */
+function decodeLabels(metadata: Message): Readonly<Record<string, string>> {
+  const labels = stringMap(metadata, 'labels');
+  if (labels === undefined || Object.keys(labels).length === 0) return NO_LABELS;
+  return Object.fromEntries(Object.entries(labels as Record<string, string>));
+}
+
+/** Only `kubernetes.io/config.seen` and the keys in `refs`, in that order; others are not read. */
+function decodeAnnotations(metadata: Message, refs: readonly string[]): Record<string, string> {
+  const annotations = stringMap(metadata, 'annotations');
+  if (annotations === undefined) return {};
+  const kept: [string, string][] = [];
+  const keepKey = (key: string): void => {
+    if (!Object.hasOwn(annotations, key)) return;
+    kept.push([key, annotations[key] as string]);
+  };
+  keepKey(CONFIG_SEEN);
+  for (const key of refs) keepKey(key);
+  return Object.fromEntries(kept);
+}
+
+const NO_FIELDS: Message = Object.freeze({});
+
+function decodePod(message: unknown, keep: ReadonlySet<string>): KubeletPod {
+  if (!isMessage(message)) fail('', 'a Pod message', message);
+  const metadata = messageField(message, 'metadata');
+  if (metadata === undefined) fail('metadata', 'a message', message.metadata);
+  const spec = messageField(message, 'spec') ?? NO_FIELDS;
+  const status = messageField(message, 'status') ?? NO_FIELDS;
+  let section = 'metadata';
+  try {
+    const uid = requiredString(metadata, 'uid');
+    const name = requiredString(metadata, 'name');
+    const namespace = requiredString(metadata, 'namespace');
+    const labels = decodeLabels(metadata);
+    const generateName = omitEmpty(metadata, 'generateName');
+    const creationTimestamp = valueTime(metadata, 'creationTimestamp') ?? undefined;
+    const deletionTimestamp = pointerTime(metadata, 'deletionTimestamp');
+
+    section = 'spec';
+    const annotationRefs: string[] = [];
+    const initContainers = decodeContainers(spec, 'initContainers', keep, annotationRefs);
+    const containers = decodeContainers(spec, 'containers', keep, annotationRefs);
+    const nodeName = omitEmpty(spec, 'nodeName');
+
+    section = 'status';
+    const conditions = decodeConditions(status);
+    const initContainerStatuses = decodeStatuses(status, 'initContainerStatuses');
+    const containerStatuses = decodeStatuses(status, 'containerStatuses');
+    const phase = omitEmpty(status, 'phase');
+    const reason = omitEmpty(status, 'reason');
+
+    section = 'metadata';
+    const pod: Mutable<KubeletPod> = {
+      uid,
+      name,
+      namespace,
+      labels,
+      annotations: decodeAnnotations(metadata, annotationRefs),
+      initContainers,
+      containers,
+      conditions,
+      initContainerStatuses,
+      containerStatuses,
+    };
+    if (generateName !== undefined) pod.generateName = generateName;
+    if (creationTimestamp !== undefined) pod.creationTimestamp = creationTimestamp;
+    if (deletionTimestamp !== undefined) pod.deletionTimestamp = deletionTimestamp;
+    if (nodeName !== undefined) pod.nodeName = nodeName;
+    if (phase !== undefined) pod.phase = phase;
+    if (reason !== undefined) pod.reason = reason;
+    return pod;
+  } catch (error) {
+    within(error, section);
+  }
+}
+
+/** `metadata.name`/`namespace`/`uid` of a rejected message, when they are non-empty strings. */
+function identityOf(message: unknown): { name?: string; namespace?: string; uid?: string } {
+  const metadata = isMessage(message) ? message.metadata : undefined;
+  if (!isMessage(metadata)) return {};
+  const out: { name?: string; namespace?: string; uid?: string } = {};
+  for (const key of ['name', 'namespace', 'uid'] as const) {
+    const value = metadata[key];
+    if (typeof value === 'string' && value !== '') out[key] = value;
+  }
+  return out;
+}
+
+/** Env names kept, as `decodePodList` keeps them (`TRACESTATE` always). */
+function keptEnvNames(options: DecodeOptions): ReadonlySet<string> {
+  const keep = new Set(options.envNames);
+  keep.add(TRACESTATE);
+  return keep;
+}
+
+/**
+ * The {@link KubeletPod} of one decoded `v1.Pod` message, or why there is none. Never throws.
+ */
+export function podFromProto(message: unknown, options: DecodeOptions): PodFromProtoResult {
+  try {
+    return { ok: true, pod: decodePod(message, keptEnvNames(options)) };
+  } catch (error) {
+    if (!(error instanceof Malformed)) {
+      return { ok: false, error: 'pod: not a readable message', ...identityOf(message) };
+    }
+    const path = error.path === '' ? 'pod' : error.path;
+    return { ok: false, error: `${path}: ${error.problem}`, ...identityOf(message) };
+  }
+}
