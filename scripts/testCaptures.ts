@@ -1,18 +1,23 @@
 /**
  * Runs real kubelet `/pods` captures through the agent's core (decode, selection, tracker) and
- * checks every pod's spans against what its JSON says it should give (`scripts/lib/checkCapture.ts`).
+ * checks every pod's spans against what its JSON says it should give (`scripts/lib/checkCapture.ts`);
+ * then sends every pod through the Pods API path (encoded with the simulator's proto, decoded
+ * with the agent's) and compares it field by field with the JSON path
+ * (`scripts/lib/checkCaptureViaPodsApi.ts`).
  *
  *   npm run test:captures -- [DIR]
  *
  * DIR (default: `../shared/fixtures/kubelet/captures` beside the repository) is searched
  * recursively for `*.json` files holding a `PodList`. One line per capture (pods, spans,
- * malformed, failures, each failure below it), then `N passed, N failed`.
+ * malformed, pods equal through the Pods API, failures, each failure below it), then
+ * `N passed, N failed`.
  * Exit codes: 0 all passed, 1 a capture failed or DIR holds none, 2 DIR missing or bad arguments.
  */
 import { stat } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkCapture } from './lib/checkCapture.js';
+import { checkCaptureViaPodsApi } from './lib/checkCaptureViaPodsApi.js';
 import { findPodListFiles } from './lib/findPodListFiles.js';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -43,18 +48,20 @@ async function main(args: readonly string[]): Promise<number> {
   let failed = 0;
   for (const { path, body } of captures) {
     const result = checkCapture(body);
-    const ok = result.failures.length === 0;
+    const viaApi = checkCaptureViaPodsApi(body);
+    const failures = [...result.failures, ...viaApi.failures];
+    const ok = failures.length === 0;
     if (ok) passed++;
     else failed++;
     process.stdout.write(
       `${ok ? 'PASS' : 'FAIL'} ${relative(dir, path)}: ${result.pods} pods, ${result.spans} spans, ` +
-        `${result.malformed} malformed, ${result.failures.length} failures\n`,
+        `${result.malformed} malformed, ${viaApi.equal} equal via Pods API, ${failures.length} failures\n`,
     );
-    for (const line of result.failures.slice(0, MAX_FAILURE_LINES)) {
+    for (const line of failures.slice(0, MAX_FAILURE_LINES)) {
       process.stdout.write(`  ${line}\n`);
     }
-    if (result.failures.length > MAX_FAILURE_LINES) {
-      process.stdout.write(`  … ${result.failures.length - MAX_FAILURE_LINES} more\n`);
+    if (failures.length > MAX_FAILURE_LINES) {
+      process.stdout.write(`  … ${failures.length - MAX_FAILURE_LINES} more\n`);
     }
   }
   process.stdout.write(`${passed} passed, ${failed} failed\n`);

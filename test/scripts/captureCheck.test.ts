@@ -377,8 +377,8 @@ test('npm run test:captures: one line per capture, a closing count, exit 0 / 1 /
   const passing = await command(good);
   t.is(passing.code, 0, passing.stdout);
   t.deepEqual(passing.stdout.trimEnd().split('\n'), [
-    'PASS podlist-docker-1.18.json: 4 pods, 20 spans, 0 malformed, 0 failures',
-    'PASS podlist-init-and-restart.json: 2 pods, 9 spans, 0 malformed, 0 failures',
+    'PASS podlist-docker-1.18.json: 4 pods, 20 spans, 0 malformed, 4 equal via Pods API, 0 failures',
+    'PASS podlist-init-and-restart.json: 2 pods, 9 spans, 0 malformed, 2 equal via Pods API, 0 failures',
     '2 passed, 0 failed',
   ]);
 
@@ -390,7 +390,7 @@ test('npm run test:captures: one line per capture, a closing count, exit 0 / 1 /
   const failing = await command(bad);
   t.is(failing.code, 1);
   const lines = failing.stdout.trimEnd().split('\n');
-  t.is(lines[0], 'FAIL one.json: 1 pods, 0 spans, 1 malformed, 1 failures');
+  t.is(lines[0], 'FAIL one.json: 1 pods, 0 spans, 1 malformed, 1 equal via Pods API, 1 failures');
   t.regex(lines[1] ?? '', /^ {2}malformed pod #0 default\/nightly-report: /);
   t.is(lines.at(-1), '0 passed, 1 failed');
 
