@@ -202,6 +202,11 @@ export class PodTracker {
     return n;
   }
 
+  /** Uids of the pods currently tracked. */
+  trackedUids(): IterableIterator<string> {
+    return this.#pods.keys();
+  }
+
   /** Whether any traced pod has not finished yet (the poll loop polls faster then). */
   get hasLivePods(): boolean {
     for (const pod of this.#pods.values()) if (pod.identity && !pod.podSpanDone) return true;
