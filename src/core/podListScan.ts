@@ -104,7 +104,9 @@ function isWhitespace(c: number | undefined): boolean {
 }
 
 function isHex(c: number | undefined): boolean {
-  return c !== undefined && ((c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66));
+  return (
+    c !== undefined && ((c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66))
+  );
 }
 
 function isDigit(c: number | undefined): boolean {
