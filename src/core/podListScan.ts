@@ -76,9 +76,56 @@ const AFTER = 1;
 /** In an object after `{` or `,`: expecting a key. */
 const KEY = 2;
 
-/** Escapes in the string last scanned: bit 1 any, bit 2 `\u` or `\/`. */
-const ANY_ESCAPE = 1;
-const SPELLING_ESCAPE = 2;
+/** `PLAIN[c]` is 1 for a byte a string holds as it is: not `"`, `\\` or a control character. */
+const PLAIN = new Uint8Array(256);
+for (let c = 0x20; c < 256; c++) PLAIN[c] = 1;
+PLAIN[QUOTE] = 0;
+PLAIN[BACKSLASH] = 0;
+/** `SHORT_ESCAPE[c]` is 1 for the `c` of a two-character escape `\\c`. */
+const SHORT_ESCAPE = new Uint8Array(256);
+for (const c of '"\\/bfnrt') SHORT_ESCAPE[c.charCodeAt(0)] = 1;
+const HEX = new Uint8Array(256);
+for (const c of '0123456789abcdefABCDEF') HEX[c.charCodeAt(0)] = 1;
+const WHITESPACE = new Uint8Array(256);
+for (const c of ' \t\n\r') WHITESPACE[c.charCodeAt(0)] = 1;
+
+/**
+ * Skips the string starting at `body[from] === '"'`. Returns the index after it when it holds no
+ * escape, `-(that index) - 2` when it holds one, `-1` when it is not a valid string.
+ */
+function skipString(body: Uint8Array, from: number): number {
+  let j = from + 1;
+  let escaped = false;
+  for (;;) {
+    while (j < body.length && PLAIN[body[j] as number] === 1) j++;
+    const c = body[j];
+    if (c === QUOTE) return escaped ? -(j + 1) - 2 : j + 1;
+    if (c !== BACKSLASH) return -1; // a control character, or the end of the body
+    escaped = true;
+    const d = body[j + 1];
+    if (d === LOWER_U) {
+      if (!isHex(body[j + 2]) || !isHex(body[j + 3]) || !isHex(body[j + 4])) return -1;
+      if (!isHex(body[j + 5])) return -1;
+      j += 6;
+    } else if (d !== undefined && SHORT_ESCAPE[d] === 1) {
+      j += 2;
+    } else {
+      return -1;
+    }
+  }
+}
+
+/** Whether the escapes of `body[start, end)` (a string with escapes) include `\\u` or `\\/`. */
+function spellsCharacters(body: Uint8Array, start: number, end: number): boolean {
+  for (let j = start; j < end; j++) {
+    if (body[j] === BACKSLASH) {
+      const d = body[j + 1];
+      if (d === LOWER_U || d === SLASH) return true;
+      j++;
+    }
+  }
+  return false;
+}
 
 const ITEMS = bytesOf('items');
 const KIND = bytesOf('kind');
@@ -99,18 +146,44 @@ function isAsciiOnly(text: string): boolean {
   return true;
 }
 
-function isWhitespace(c: number | undefined): boolean {
-  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
-}
-
 function isHex(c: number | undefined): boolean {
-  return (
-    c !== undefined && ((c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66))
-  );
+  return c !== undefined && HEX[c] === 1;
 }
 
 function isDigit(c: number | undefined): boolean {
   return c !== undefined && c >= ZERO && c <= NINE;
+}
+
+/** The index of the first byte at or after `from` that is not JSON whitespace. */
+function skip(body: Uint8Array, from: number): number {
+  let j = from;
+  while (j < body.length && WHITESPACE[body[j] as number] === 1) j++;
+  return j;
+}
+
+/** The index after the number starting at `from`, or -1: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?` */
+function skipNumber(body: Uint8Array, from: number): number {
+  let j = from;
+  if (body[j] === MINUS) j++;
+  if (body[j] === ZERO) {
+    j++;
+  } else if (isDigit(body[j])) {
+    while (isDigit(body[j])) j++;
+  } else {
+    return -1;
+  }
+  if (body[j] === DOT) {
+    j++;
+    if (!isDigit(body[j])) return -1;
+    while (isDigit(body[j])) j++;
+  }
+  if (body[j] === LOWER_E || body[j] === UPPER_E) {
+    j++;
+    if (body[j] === PLUS || body[j] === MINUS) j++;
+    if (!isDigit(body[j])) return -1;
+    while (isDigit(body[j])) j++;
+  }
+  return j;
 }
 
 function equalsAt(body: Uint8Array, start: number, end: number, text: Uint8Array): boolean {
@@ -166,10 +239,7 @@ export function scanPodList(body: Uint8Array, targets: ScanTargets): PodListScan
 
   const stack: number[] = [];
   const items: ScannedItem[] = [];
-  let i = 0;
   let mode = VALUE;
-  /** Escape bits of the string last scanned (see `ANY_ESCAPE`). */
-  let escapes = 0;
 
   // The top level: which key's value comes next, what was seen.
   let topKey: 'items' | 'kind' | 'other' = 'other';
@@ -183,49 +253,7 @@ export function scanPodList(body: Uint8Array, targets: ScanTargets): PodListScan
   let valueHit = false;
   let escapedKey = false;
 
-  /** Scans the string starting at `body[i] === '"'`; returns the index after it, or -1. */
-  const scanString = (from: number): number => {
-    let j = from + 1;
-    escapes = 0;
-    for (;;) {
-      let c = body[j];
-      while (c !== undefined && c !== QUOTE && c !== BACKSLASH && c >= 0x20) c = body[++j];
-      if (c === QUOTE) return j + 1;
-      if (c !== BACKSLASH) return -1; // a control character, or the end of the body
-      const d = body[j + 1];
-      if (d === LOWER_U) {
-        if (!isHex(body[j + 2]) || !isHex(body[j + 3]) || !isHex(body[j + 4])) return -1;
-        if (!isHex(body[j + 5])) return -1;
-        escapes |= ANY_ESCAPE | SPELLING_ESCAPE;
-        j += 6;
-      } else if (d === SLASH) {
-        escapes |= ANY_ESCAPE | SPELLING_ESCAPE;
-        j += 2;
-      } else if (
-        d === QUOTE ||
-        d === BACKSLASH ||
-        d === 0x62 || // b
-        d === 0x66 || // f
-        d === 0x6e || // n
-        d === 0x72 || // r
-        d === 0x74 // t
-      ) {
-        escapes |= ANY_ESCAPE;
-        j += 2;
-      } else {
-        return -1;
-      }
-    }
-  };
-
-  /** Skips whitespace from `j`. */
-  const skip = (from: number): number => {
-    let j = from;
-    while (isWhitespace(body[j])) j++;
-    return j;
-  };
-
-  i = skip(0);
+  let i = skip(body, 0);
   if (body[i] !== OPEN_OBJECT) {
     // Not an object: the full parse fails, or decodePodList does; either way, its error.
     return REJECT_NOT_POD_LIST;
@@ -245,11 +273,9 @@ export function scanPodList(body: Uint8Array, targets: ScanTargets): PodListScan
         // The value of a top-level `items` or `kind`.
         if (topKey === 'kind') {
           if (c !== QUOTE) return REJECT_NOT_POD_LIST;
-          const end = scanString(i);
-          if (end < 0) return REJECT_SYNTAX;
-          if (escapes !== 0 || !equalsAt(body, i + 1, end - 1, POD_LIST)) {
-            return REJECT_NOT_POD_LIST;
-          }
+          const end = skipString(body, i);
+          if (end === -1) return REJECT_SYNTAX;
+          if (end < 0 || !equalsAt(body, i + 1, end - 1, POD_LIST)) return REJECT_NOT_POD_LIST;
           i = end;
           topKey = 'other';
           mode = AFTER;
@@ -268,33 +294,14 @@ export function scanPodList(body: Uint8Array, targets: ScanTargets): PodListScan
         }
         topKey = 'other';
       }
-      switch (c) {
-        case OPEN_OBJECT:
-          stack.push(OBJECT);
-          i = skip(i + 1);
-          if (body[i] === CLOSE_OBJECT) {
-            i++;
-            stack.pop();
-            mode = AFTER;
-          } else {
-            mode = KEY;
-          }
-          continue;
-        case OPEN_ARRAY:
-          stack.push(ARRAY);
-          i = skip(i + 1);
-          if (body[i] === CLOSE_ARRAY) {
-            i++;
-            stack.pop();
-            if (inItems && stack.length === 1) inItems = false; // `items: []`
-            mode = AFTER;
-          }
-          continue;
-        case QUOTE: {
-          const end = scanString(i);
-          if (end < 0) return REJECT_SYNTAX;
+      if (c === QUOTE) {
+        let end = skipString(body, i);
+        if (end === -1) return REJECT_SYNTAX;
+        if (end < 0) {
+          end = -end - 2; // escaped: never one of the values (they are compared raw)
+        } else {
           const length = end - i - 2;
-          if (length < valueLengths.length && valueLengths[length] === 1 && escapes === 0) {
+          if (length < valueLengths.length && valueLengths[length] === 1) {
             const group = valueGroups.get(length);
             if (group) {
               for (const bytes of group.bytes) {
@@ -302,69 +309,66 @@ export function scanPodList(body: Uint8Array, targets: ScanTargets): PodListScan
               }
             }
           }
-          i = end;
-          mode = AFTER;
-          continue;
         }
-        case 0x74: // t
-          if (!equalsAt(body, i, i + 4, TRUE)) return REJECT_SYNTAX;
-          i += 4;
+        i = end;
+        mode = AFTER;
+      } else if (c === OPEN_OBJECT) {
+        stack.push(OBJECT);
+        i = skip(body, i + 1);
+        if (body[i] === CLOSE_OBJECT) {
+          i++;
+          stack.pop();
           mode = AFTER;
-          continue;
-        case 0x66: // f
-          if (!equalsAt(body, i, i + 5, FALSE)) return REJECT_SYNTAX;
-          i += 5;
-          mode = AFTER;
-          continue;
-        case 0x6e: // n
-          if (!equalsAt(body, i, i + 4, NULL)) return REJECT_SYNTAX;
-          i += 4;
-          mode = AFTER;
-          continue;
-        default: {
-          // A number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
-          let j = i;
-          if (body[j] === MINUS) j++;
-          if (body[j] === ZERO) {
-            j++;
-          } else if (isDigit(body[j])) {
-            while (isDigit(body[j])) j++;
-          } else {
-            return REJECT_SYNTAX;
-          }
-          if (body[j] === DOT) {
-            j++;
-            if (!isDigit(body[j])) return REJECT_SYNTAX;
-            while (isDigit(body[j])) j++;
-          }
-          if (body[j] === LOWER_E || body[j] === UPPER_E) {
-            j++;
-            if (body[j] === PLUS || body[j] === MINUS) j++;
-            if (!isDigit(body[j])) return REJECT_SYNTAX;
-            while (isDigit(body[j])) j++;
-          }
-          i = j;
-          mode = AFTER;
-          continue;
+        } else {
+          mode = KEY;
         }
+      } else if (c === OPEN_ARRAY) {
+        stack.push(ARRAY);
+        i = skip(body, i + 1);
+        if (body[i] === CLOSE_ARRAY) {
+          i++;
+          stack.pop();
+          if (inItems && stack.length === 1) inItems = false; // `items: []`
+          mode = AFTER;
+        }
+      } else if (c === 0x74) {
+        if (!equalsAt(body, i, i + 4, TRUE)) return REJECT_SYNTAX;
+        i += 4;
+        mode = AFTER;
+      } else if (c === 0x66) {
+        if (!equalsAt(body, i, i + 5, FALSE)) return REJECT_SYNTAX;
+        i += 5;
+        mode = AFTER;
+      } else if (c === 0x6e) {
+        if (!equalsAt(body, i, i + 4, NULL)) return REJECT_SYNTAX;
+        i += 4;
+        mode = AFTER;
+      } else {
+        i = skipNumber(body, i);
+        if (i < 0) return REJECT_SYNTAX;
+        mode = AFTER;
       }
+      continue;
     }
 
     if (mode === AFTER) {
       const depth = stack.length;
       if (depth === 0) {
         // The top-level object has ended: only whitespace may follow.
-        if (skip(i) !== n) return REJECT_SYNTAX;
+        if (skip(body, i) !== n) return REJECT_SYNTAX;
         break;
       }
       if (inItems && depth === 2) {
         items.push({ start: itemStart, end: i, keyMask, valueHit, escapedKey });
       }
-      i = skip(i);
-      const c = body[i];
+      let c = body[i];
+      if (c !== undefined && WHITESPACE[c] === 1) {
+        i = skip(body, i);
+        c = body[i];
+      }
       const top = stack[depth - 1];
       if (c === COMMA) {
-        i = skip(i + 1);
+        i = skip(body, i + 1);
         mode = top === OBJECT ? KEY : VALUE;
         continue;
       }
@@ -379,12 +383,13 @@ export function scanPodList(body: Uint8Array, targets: ScanTargets): PodListScan
 
     // mode === KEY
     if (body[i] !== QUOTE) return REJECT_SYNTAX;
-    const end = scanString(i);
-    if (end < 0) return REJECT_SYNTAX;
-    const depth = stack.length;
-    if (depth === 1) {
+    let end = skipString(body, i);
+    if (end === -1) return REJECT_SYNTAX;
+    const escaped = end < 0;
+    if (escaped) end = -end - 2;
+    if (stack.length === 1) {
       // A key of the top-level object: `items` and `kind` decide, each once and spelt plainly.
-      if (escapes !== 0) return REJECT_AMBIGUOUS;
+      if (escaped) return REJECT_AMBIGUOUS;
       if (equalsAt(body, i + 1, end - 1, ITEMS)) {
         if (sawItems) return REJECT_AMBIGUOUS;
         sawItems = true;
@@ -394,8 +399,8 @@ export function scanPodList(body: Uint8Array, targets: ScanTargets): PodListScan
         sawKind = true;
         topKey = 'kind';
       }
-    } else if (escapes !== 0) {
-      if ((escapes & SPELLING_ESCAPE) !== 0) escapedKey = true;
+    } else if (escaped) {
+      if (spellsCharacters(body, i + 1, end - 1)) escapedKey = true;
     } else {
       const length = end - i - 2;
       if (length < keyLengths.length && keyLengths[length] === 1) {
@@ -409,9 +414,12 @@ export function scanPodList(body: Uint8Array, targets: ScanTargets): PodListScan
         }
       }
     }
-    i = skip(end);
-    if (body[i] !== COLON) return REJECT_SYNTAX;
-    i = skip(i + 1);
+    i = end;
+    if (body[i] !== COLON) {
+      i = skip(body, i);
+      if (body[i] !== COLON) return REJECT_SYNTAX;
+    }
+    i = skip(body, i + 1);
     mode = VALUE;
   }
 

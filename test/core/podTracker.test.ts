@@ -1016,3 +1016,16 @@ test('a failed pod without a status.reason is described by its first failed cont
     message: 'container main: Error (exit 1)',
   });
 });
+
+test('trackedUids lists the pods tracked, untraced ones too, until they are gone', (t) => {
+  const tracker = newTracker();
+  t.deepEqual([...tracker.trackedUids()], []);
+  const traced = pod({ uid: 'uid-a', containers: [{ state: running(1) }] });
+  const untraced = pod({ uid: 'uid-b', env: {}, containers: [{ state: running(1) }] });
+  tracker.observe([traced, untraced], tAt(2));
+  t.deepEqual([...tracker.trackedUids()].sort(), ['uid-a', 'uid-b']);
+  tracker.observe([traced], tAt(3));
+  t.deepEqual([...tracker.trackedUids()].sort(), ['uid-a', 'uid-b'], 'missing once: still tracked');
+  tracker.observe([traced], tAt(4));
+  t.deepEqual([...tracker.trackedUids()], ['uid-a']);
+});
