@@ -94,10 +94,11 @@ for (const c of ' \t\n\r') WHITESPACE[c.charCodeAt(0)] = 1;
  * escape, `-(that index) - 2` when it holds one, `-1` when it is not a valid string.
  */
 function skipString(body: Uint8Array, from: number): number {
+  const n = body.length;
   let j = from + 1;
   let escaped = false;
   for (;;) {
-    while (j < body.length && PLAIN[body[j] as number] === 1) j++;
+    while (j < n && PLAIN[body[j] as number] === 1) j++;
     const c = body[j];
     if (c === QUOTE) return escaped ? -(j + 1) - 2 : j + 1;
     if (c !== BACKSLASH) return -1; // a control character, or the end of the body
@@ -156,8 +157,9 @@ function isDigit(c: number | undefined): boolean {
 
 /** The index of the first byte at or after `from` that is not JSON whitespace. */
 function skip(body: Uint8Array, from: number): number {
+  const n = body.length;
   let j = from;
-  while (j < body.length && WHITESPACE[body[j] as number] === 1) j++;
+  while (j < n && WHITESPACE[body[j] as number] === 1) j++;
   return j;
 }
 

@@ -225,6 +225,8 @@ test('a body the full path rejects is rejected with the same error', (t) => {
     '',
     '[]',
     'null',
+    '\ufeff{"items":[]}',
+    '{"items":[]}\u0000',
     '{"kind":"Pod","items":[]}',
     '{"kind":"PodList"}',
     '{"items":{}}',
