@@ -13,7 +13,8 @@
  *
  * Full path, with the same result as before this module existed (`JSON.parse` of the whole body,
  * `decodePodList`, select): when a selector alternative requires no key (`!=`, `notin`, `!key`
- * only, or empty: it can match a pod without any of its keys), and whenever the scan does not
+ * only, or empty: it can match a pod without any of its keys) or a key with other characters
+ * (which a parsed selector never has), and whenever the scan does not
  * accept the body — so a broken body is rejected by `JSON.parse` itself, with its own error,
  * and a body that is not a PodList by `decodePodList`, with its own.
  *
@@ -55,6 +56,10 @@ export type PodListSelection =
   | { readonly ok: false; readonly error: Error };
 
 const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+
+/** Label-key characters: JSON needs no escape for them, so the key appears as it is. */
+const VERBATIM_KEY = /^[A-Za-z0-9._/-]+$/;
+const isVerbatim = (key: string): boolean => VERBATIM_KEY.test(key);
 
 function filterSelected(
   pods: readonly KubeletPod[],
@@ -103,7 +108,10 @@ export function selectFromPodList(
 ): PodListSelection {
   const { selectors } = options;
   const perAlternative = selectors.map(requiredKeys);
-  if (perAlternative.length === 0 || perAlternative.some((keys) => keys.length === 0)) {
+  if (
+    perAlternative.length === 0 ||
+    perAlternative.some((keys) => keys.length === 0 || !keys.every(isVerbatim))
+  ) {
     return fullParse(body, options, 'selector');
   }
   const keys = [...new Set(perAlternative.flat())];

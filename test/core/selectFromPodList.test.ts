@@ -168,6 +168,19 @@ for (const text of ['app!=web', 'chaosUID notin (x)', '!chaosUID', '']) {
   });
 }
 
+test('a required key JSON could spell otherwise (not a label key) parses the whole body', (t) => {
+  const odd: LabelSelector = {
+    text: 'built by hand',
+    requirements: [{ key: 'a"b', operator: 'exists', values: [] }],
+  };
+  const body = encode(
+    '{"items":[{"metadata":{"name":"p","namespace":"n","uid":"u","labels":{"a\\"b":""}}}]}',
+  );
+  const result = selectFromPodList(body, { ...options([]), selectors: [odd] });
+  t.like(result, { ok: true, fullParse: 'selector' });
+  t.deepEqual(result.ok && result.selected.map((p) => p.name), ['p']);
+});
+
 test('a label key spelt with escapes is still found', (t) => {
   const pod = tracedPod('hidden', { chaosUID: 'c1' });
   const body = podListBody([unrelatedPod(1, 'w'), pod]);
