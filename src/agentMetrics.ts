@@ -25,7 +25,7 @@ export class AgentMetrics {
   readonly exportBatches: Counter<'outcome'>;
   readonly trackerLimits: Counter<'limit'>;
   readonly exportRetries: Counter;
-  readonly unchangedBodies: Counter;
+  readonly fullParses: Counter<'reason'>;
   readonly criLookups: Counter<'outcome'>;
   readonly checkpointWrites: Counter<'outcome'>;
   readonly catchUpSkipped: Counter;
@@ -124,9 +124,10 @@ export class AgentMetrics {
       help: 'Export attempts scheduled again after a retryable failure (collector unreachable, UNAVAILABLE, ...).',
       registers,
     });
-    this.unchangedBodies = new Counter({
-      name: `${p}unchanged_bodies_total`,
-      help: 'Polls whose body was byte-identical to the previous one: parsing skipped.',
+    this.fullParses = new Counter({
+      name: `${p}pod_list_full_parses_total`,
+      help: 'Usable bodies parsed whole instead of item by item, by reason (selector: a selector alternative requires no label key; ambiguous: escaped or repeated top-level keys; notPodList, syntax, item: the scan declined a body the full parse accepted).',
+      labelNames: ['reason'],
       registers,
     });
     this.criLookups = new Counter({
