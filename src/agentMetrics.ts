@@ -61,7 +61,7 @@ export class AgentMetrics {
     });
     this.malformedPods = new Counter({
       name: `${p}malformed_pods_total`,
-      help: 'Pods skipped because their JSON had missing or wrongly typed fields.',
+      help: 'Pods skipped because their JSON had missing or wrongly typed fields (among the pods decoded: those the selector could match and the tracked ones, or all when a body is parsed whole).',
       registers,
     });
     this.podsTracked = new Gauge({
