@@ -29,12 +29,9 @@ import {
   burstTimelineDocument,
   churnPodsListed,
   churnTimelineDocument,
-} from '../test/support/simulator/churnTimeline.js';
-import {
-  createNodeSimulator,
-  type NodeSimulator,
-} from '../test/support/simulator/nodeSimulator.js';
-import { scriptedTimeline } from '../test/support/simulator/scriptedTimeline.js';
+} from '../sim/timeline/churnTimeline.js';
+import { createNodeSimulator, type NodeSimulator } from '../sim/timeline/nodeSimulator.js';
+import { scriptedTimeline } from '../sim/timeline/scriptedTimeline.js';
 import { type AgentRig, startAgentRig } from './lib/agentRig.js';
 import { type ArrivalLog, recordArrivals } from './lib/arrivals.js';
 import { processCpuMs, processRssMiB } from './lib/procStats.js';

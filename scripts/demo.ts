@@ -16,13 +16,10 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { ReceivedSpan } from '../test/support/otlpReceiver.js';
-import { loadTimeline } from '../test/support/simulator/loadTimeline.js';
-import {
-  createNodeSimulator,
-  type NodeSimulator,
-} from '../test/support/simulator/nodeSimulator.js';
-import { timelineForNode, timelineNodes } from '../test/support/simulator/nodeTimeline.js';
+import type { ReceivedSpan } from '../sim/otlpReceiver.js';
+import { loadTimeline } from '../sim/timeline/loadTimeline.js';
+import { createNodeSimulator, type NodeSimulator } from '../sim/timeline/nodeSimulator.js';
+import { timelineForNode, timelineNodes } from '../sim/timeline/nodeTimeline.js';
 import { type AgentRig, startAgentRig } from './lib/agentRig.js';
 import { useColor } from './lib/colorPolicy.js';
 import { toJaegerJson } from './lib/jaegerJson.js';

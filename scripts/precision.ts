@@ -22,9 +22,9 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { MAIN_JS } from '../test/support/agentProcess.js';
-import { type FakeCriServer, startFakeCriServer } from '../test/support/fakeCriServer.js';
-import { podListBody } from '../test/support/podBuilder.js';
+import { MAIN_JS } from '../sim/agentProcess.js';
+import { type FakeCriServer, startFakeCriServer } from '../sim/fakeCriServer.js';
+import { podListBody } from '../sim/podBuilder.js';
 import { type AgentRig, startAgentRig } from './lib/agentRig.js';
 import {
   type CaptureCell,

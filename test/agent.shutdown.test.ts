@@ -10,6 +10,8 @@ import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import test from 'ava';
 import { pino } from 'pino';
+import { type KubeletStandIn, startKubeletStandIn } from '../sim/kubeletStandIn.js';
+import { litmusTraceParentValue, type PodScript, podAt, podListBody } from '../sim/podBuilder.js';
 import { Agent } from '../src/agent.js';
 import { AgentMetrics } from '../src/agentMetrics.js';
 import { CheckpointStore } from '../src/checkpoint/checkpointStore.js';
@@ -17,13 +19,6 @@ import { createClock } from '../src/clock.js';
 import { parseConfig } from '../src/config.js';
 import type { ExportTarget } from '../src/export/spanExportQueue.js';
 import { toReadableSpan } from '../src/export/toReadableSpan.js';
-import { type KubeletStandIn, startKubeletStandIn } from './support/kubeletStandIn.js';
-import {
-  litmusTraceParentValue,
-  type PodScript,
-  podAt,
-  podListBody,
-} from './support/podBuilder.js';
 
 const NODE = 'worker-1';
 const T0 = new Date(Math.floor(Date.now() / 1000) * 1000 - 120_000).toISOString();

@@ -5,9 +5,9 @@
  * arrive; duplicates are counted and reported (t.log), and must stay rare.
  */
 import test from 'ava';
-import { createRig, polled, type Rig } from './support/agentRig.js';
-import { type ReceivedSpan, startOtlpReceiver } from './support/otlpReceiver.js';
-import { type PodScript, podAt, podListBody, type RawObject } from './support/podBuilder.js';
+import { createRig, polled, type Rig } from '../sim/agentRig.js';
+import { type ReceivedSpan, startOtlpReceiver } from '../sim/otlpReceiver.js';
+import { type PodScript, podAt, podListBody, type RawObject } from '../sim/podBuilder.js';
 
 const TRACE = '0af7651916cd43dd8448eb211c80319c';
 const PARENT = 'b7ad6b7169203331';

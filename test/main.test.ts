@@ -7,11 +7,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
-import { startAgent } from './support/agentProcess.js';
-import { createRig, polled, type Rig } from './support/agentRig.js';
-import { startFakeCriServer } from './support/fakeCriServer.js';
-import { startKubeletStandIn } from './support/kubeletStandIn.js';
-import { type ReceivedSpan, startOtlpReceiver } from './support/otlpReceiver.js';
+import { startAgent } from '../sim/agentProcess.js';
+import { createRig, polled, type Rig } from '../sim/agentRig.js';
+import { startFakeCriServer } from '../sim/fakeCriServer.js';
+import { startKubeletStandIn } from '../sim/kubeletStandIn.js';
+import { type ReceivedSpan, startOtlpReceiver } from '../sim/otlpReceiver.js';
 import {
   containerId,
   deterministicUid,
@@ -21,7 +21,7 @@ import {
   podListBody,
   type RawObject,
   unrelatedPod,
-} from './support/podBuilder.js';
+} from '../sim/podBuilder.js';
 
 const TRACE = '5b8efff798038103d269b633813fc60c';
 const RUNNER_SPAN = 'eee19b7ec3c1b174'; // ExecuteChaosRunner in the user's trace

@@ -2,10 +2,10 @@
  * The demo's, the benchmark's and the precision study's bench: the shared test rig
  * (`test/support/agentRig.ts`) with the agent started and its `started` line seen.
  */
-import type { AgentProcess } from '../../test/support/agentProcess.js';
-import { createRig } from '../../test/support/agentRig.js';
-import type { KubeletStandIn, KubeletStandInOptions } from '../../test/support/kubeletStandIn.js';
-import type { OtlpReceiver } from '../../test/support/otlpReceiver.js';
+import type { AgentProcess } from '../../sim/agentProcess.js';
+import { createRig } from '../../sim/agentRig.js';
+import type { KubeletStandIn, KubeletStandInOptions } from '../../sim/kubeletStandIn.js';
+import type { OtlpReceiver } from '../../sim/otlpReceiver.js';
 
 export interface AgentRig {
   readonly kubelet: KubeletStandIn;

@@ -5,11 +5,7 @@
  * tags, events as logs) and its processes (one per distinct resource: `service.name` and the
  * other resource attributes as tags).
  */
-import type {
-  ReceivedAttributes,
-  ReceivedSpan,
-  ReceivedValue,
-} from '../../test/support/otlpReceiver.js';
+import type { ReceivedAttributes, ReceivedSpan, ReceivedValue } from '../../sim/otlpReceiver.js';
 
 export interface JaegerTag {
   key: string;

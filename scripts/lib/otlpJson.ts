@@ -3,11 +3,7 @@
  * collectors, `otel-cli` and Jaeger's "JSON File" upload read): ids as lowercase hex, times and
  * 64-bit integers as decimal strings, enums as numbers, spans grouped by resource and scope.
  */
-import type {
-  ReceivedAttributes,
-  ReceivedSpan,
-  ReceivedValue,
-} from '../../test/support/otlpReceiver.js';
+import type { ReceivedAttributes, ReceivedSpan, ReceivedValue } from '../../sim/otlpReceiver.js';
 
 export type OtlpJsonValue =
   | { stringValue: string }

@@ -3,7 +3,7 @@
  * truth, the error of each span edge, whether the truth lay inside the span's stated uncertainty
  * interval, distributions, and the Markdown tables.
  */
-import type { ReceivedSpan } from '../../test/support/otlpReceiver.js';
+import type { ReceivedSpan } from '../../sim/otlpReceiver.js';
 import type { TruthPod, TruthRun } from './precisionTimeline.js';
 import { median, percentile } from './stats.js';
 

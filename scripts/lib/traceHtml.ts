@@ -3,7 +3,7 @@
  * per span, indented by depth, a bar on a shared time axis coloured by service, errors red) with
  * a tooltip per span listing its attributes. No scripts, styles or fonts from anywhere else.
  */
-import type { ReceivedSpan, ReceivedValue } from '../../test/support/otlpReceiver.js';
+import type { ReceivedSpan, ReceivedValue } from '../../sim/otlpReceiver.js';
 import { formatDuration, serviceOf, spanNotes } from './spanLabels.js';
 import { buildTraceTrees, type TraceTree } from './spanTree.js';
 

@@ -4,7 +4,7 @@
  * errors). Error rows are red only when `color` is set (the caller decides: stdout is a TTY and
  * NO_COLOR is unset).
  */
-import type { ReceivedSpan } from '../../test/support/otlpReceiver.js';
+import type { ReceivedSpan } from '../../sim/otlpReceiver.js';
 import { formatDuration, serviceOf, spanNotes } from './spanLabels.js';
 import { buildTraceTrees, type SpanNode, type TraceTree } from './spanTree.js';
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import test from 'ava';
 import type { JaegerDocument } from '../../scripts/lib/jaegerJson.js';
 import type { OtlpJsonDocument } from '../../scripts/lib/otlpJson.js';
-import { SECRET_MARKER } from '../support/podBuilder.js';
+import { SECRET_MARKER } from '../../sim/podBuilder.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 

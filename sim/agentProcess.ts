@@ -19,7 +19,7 @@ export interface AgentProcess {
 }
 
 /** Path of the built entry point, `dist/main.js`. */
-export const MAIN_JS = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+export const MAIN_JS = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 
 /**
  * Starts the agent through its real entry point (`node dist/main.js`) with exactly `env` plus

@@ -23,7 +23,7 @@
  * Plain module (no test-framework imports).
  */
 import { createHash } from 'node:crypto';
-import { DEFAULT_NODE_UTC_OFFSET, formatConfigSeen } from './simulator/configSeen.js';
+import { DEFAULT_NODE_UTC_OFFSET, formatConfigSeen } from './timeline/configSeen.js';
 
 /** A raw JSON object as the kubelet serves it. */
 export type RawObject = Record<string, unknown>;

@@ -1,15 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import test from 'ava';
-import { type KubeletStandIn, startKubeletStandIn } from '../kubeletStandIn.js';
-import type { RawObject } from '../podBuilder.js';
-import { churnTimelineDocument } from './churnTimeline.js';
-import { loadTimeline } from './loadTimeline.js';
-import { createNodeSimulator, podListText } from './nodeSimulator.js';
-import { recordedTimeline } from './recordedTimeline.js';
-import { scriptedTimeline } from './scriptedTimeline.js';
-import { shiftTime, shiftTimes } from './shiftTimes.js';
-import { type ScriptedTimelineDocument, TimelineError } from './timeline.js';
+import { type KubeletStandIn, startKubeletStandIn } from '../../../sim/kubeletStandIn.js';
+import type { RawObject } from '../../../sim/podBuilder.js';
+import { churnTimelineDocument } from '../../../sim/timeline/churnTimeline.js';
+import { loadTimeline } from '../../../sim/timeline/loadTimeline.js';
+import { createNodeSimulator, podListText } from '../../../sim/timeline/nodeSimulator.js';
+import { recordedTimeline } from '../../../sim/timeline/recordedTimeline.js';
+import { scriptedTimeline } from '../../../sim/timeline/scriptedTimeline.js';
+import { shiftTime, shiftTimes } from '../../../sim/timeline/shiftTimes.js';
+import { type ScriptedTimelineDocument, TimelineError } from '../../../sim/timeline/timeline.js';
 
 const LITMUS = new URL('../../../timelines/litmus-container-kill.yaml', import.meta.url).pathname;
 const BUSY = new URL('../../../timelines/busy-node.yaml', import.meta.url).pathname;
