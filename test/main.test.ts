@@ -21,15 +21,14 @@ import {
   type RawObject,
   unrelatedPod,
 } from '../sim/podBuilder.js';
+import { experimentClock } from './support/experimentClock.js';
 
 const TRACE = '5b8efff798038103d269b633813fc60c';
 const RUNNER_SPAN = 'eee19b7ec3c1b174'; // ExecuteChaosRunner in the user's trace
 const HELPER_PARENT = 'a1b2c3d4e5f60718'; // CreateContainerKillFaultHelperPod in litmus-go
 const NODE = 'worker-1';
 // Experiment times start two minutes ago: inside the default catch-up window, never in the future.
-const T0 = new Date(Math.floor(Date.now() / 1000) * 1000 - 120_000).toISOString();
-const sec = (s: number) => new Date(Date.parse(T0) + s * 1000).toISOString().replace('.000Z', 'Z');
-const ns = (s: number) => BigInt(Date.parse(T0) / 1000 + s) * 1_000_000_000n;
+const { sec, ns } = experimentClock(120);
 
 const rigs: Rig[] = [];
 /** The agent a test started (fails loudly when there is none). */

@@ -4,6 +4,7 @@
  * 64-bit integers as decimal strings, enums as numbers, spans grouped by resource and scope.
  */
 import type { ReceivedAttributes, ReceivedSpan, ReceivedValue } from '../../sim/otlpReceiver.js';
+import { stableKey } from './stableKey.js';
 
 export type OtlpJsonValue =
   | { stringValue: string }
@@ -85,11 +86,6 @@ function spanJson(s: ReceivedSpan): OtlpJsonSpan {
   };
 }
 
-const stable = (value: unknown): string =>
-  JSON.stringify(value, (_k, v: unknown) =>
-    typeof v === 'bigint' ? `${v}n` : Buffer.isBuffer(v) ? v.toString('base64') : v,
-  );
-
 /** One `resourceSpans` entry per distinct resource, one `scopeSpans` per scope inside it. */
 export function toOtlpJson(spans: readonly ReceivedSpan[]): OtlpJsonDocument {
   const resources = new Map<
@@ -98,13 +94,13 @@ export function toOtlpJson(spans: readonly ReceivedSpan[]): OtlpJsonDocument {
   >();
   const scopesByKey = new Map<string, { name: string; version: string }>();
   for (const s of spans) {
-    const resourceKey = stable(s.resource);
+    const resourceKey = stableKey(s.resource);
     let entry = resources.get(resourceKey);
     if (entry === undefined) {
       entry = { resource: s.resource, scopes: new Map() };
       resources.set(resourceKey, entry);
     }
-    const scopeKey = stable(s.scope);
+    const scopeKey = stableKey(s.scope);
     scopesByKey.set(scopeKey, s.scope);
     const list = entry.scopes.get(scopeKey) ?? [];
     list.push(spanJson(s));
