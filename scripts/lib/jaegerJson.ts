@@ -45,7 +45,7 @@ const STATUS = ['UNSET', 'OK', 'ERROR'];
 const KIND = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'];
 
 /** A Jaeger tag of an attribute value; arrays and maps become JSON strings, as Jaeger does. */
-export function jaegerTag(key: string, value: ReceivedValue): JaegerTag {
+function jaegerTag(key: string, value: ReceivedValue): JaegerTag {
   if (typeof value === 'string') return { key, type: 'string', value };
   if (typeof value === 'boolean') return { key, type: 'bool', value };
   if (typeof value === 'bigint') {

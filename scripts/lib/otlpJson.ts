@@ -44,7 +44,7 @@ export interface OtlpJsonDocument {
 }
 
 /** The OTLP/JSON AnyValue of a decoded attribute value. */
-export function otlpJsonValue(value: ReceivedValue): OtlpJsonValue {
+function otlpJsonValue(value: ReceivedValue): OtlpJsonValue {
   if (value === null) return {};
   if (typeof value === 'string') return { stringValue: value };
   if (typeof value === 'boolean') return { boolValue: value };

@@ -53,7 +53,7 @@ export function withinStated(
 }
 
 /** `a - b` in ms. */
-export function diffMs(aNs: bigint, bNs: bigint): number {
+function diffMs(aNs: bigint, bNs: bigint): number {
   return Number(aNs - bNs) / 1e6;
 }
 
@@ -71,7 +71,7 @@ export function edgeSample(span: ReceivedSpan, edge: Edge, truthNs: bigint): Edg
 }
 
 /** A span of one container run (`container <name>` or `init-container <name>`). */
-export function isContainerRunSpan(span: ReceivedSpan): boolean {
+function isContainerRunSpan(span: ReceivedSpan): boolean {
   return span.name.startsWith('container ') || span.name.startsWith('init-container ');
 }
 

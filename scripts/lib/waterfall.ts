@@ -33,7 +33,7 @@ function clockTime(ns: bigint): string {
 }
 
 /** The bar of one span on a `width`-cell scale from `start` to `end` (ns). */
-export function bar(span: ReceivedSpan, start: bigint, end: bigint, width: number): string {
+function bar(span: ReceivedSpan, start: bigint, end: bigint, width: number): string {
   const total = end > start ? end - start : 1n;
   const cell = (ns: bigint): number => Number(((ns - start) * BigInt(width)) / total);
   const from = Math.min(width - 1, Math.max(0, cell(span.startNs)));

@@ -80,7 +80,7 @@ export interface NodeSimulator {
 }
 
 /** A pod the kubelet read from a manifest file: its status skips the API-server round trip. */
-export function isStaticPodText(item: string): boolean {
+function isStaticPodText(item: string): boolean {
   return item.includes('"kubernetes.io/config.source":"file"');
 }
 
