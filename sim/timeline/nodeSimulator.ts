@@ -85,7 +85,7 @@ function isStaticPodText(item: string): boolean {
 }
 
 /** `{"kind":"PodList",...,"items":[...]}` + newline from pod JSON texts (as `podListBody`). */
-export function podListText(items: readonly string[]): string {
+function podListText(items: readonly string[]): string {
   return `{"kind":"PodList","apiVersion":"v1","metadata":{},"items":[${items.join(',')}]}\n`;
 }
 

@@ -70,26 +70,15 @@ test('demo: plays the busy node, prints a rooted waterfall, writes OTLP/JSON and
   const ids = new Set(spans.map((s) => s.spanId));
   t.true(spans.length > 20);
   for (const s of spans) {
-    t.regex(s.traceId, /^[0-9a-f]{32}$/);
-    t.regex(s.startTimeUnixNano, /^\d+$/);
     if (s.parentSpanId !== undefined) t.true(ids.has(s.parentSpanId), `${s.name} has its parent`);
   }
   const services = doc.resourceSpans.map(
     (r) => r.resource.attributes.find((a) => a.key === 'service.name')?.value,
   );
   t.true(services.some((v) => JSON.stringify(v) === '{"stringValue":"kubelet-span-exporter"}'));
-  // Jaeger's own JSON: the same spans, every reference resolved within its trace
+  // Jaeger's own JSON holds the same spans (its format: test/scripts/traceOutputs.test.ts)
   const jaeger = JSON.parse(readFileSync(join(out, 'trace.jaeger.json'), 'utf8')) as JaegerDocument;
-  const jaegerSpans = jaeger.data.flatMap((trace) => trace.spans);
-  t.is(jaegerSpans.length, spans.length);
-  for (const trace of jaeger.data) {
-    const inTrace = new Set(trace.spans.map((s) => s.spanID));
-    for (const s of trace.spans) {
-      t.is(s.traceID, trace.traceID);
-      t.truthy(trace.processes[s.processID]);
-      for (const ref of s.references) t.true(inTrace.has(ref.spanID), `${s.operationName}`);
-    }
-  }
+  t.is(jaeger.data.flatMap((trace) => trace.spans).length, spans.length);
   const html = readFileSync(join(out, 'trace.html'), 'utf8');
   t.true(html.includes('<svg'));
   t.false(html.includes(SECRET_MARKER));

@@ -5,7 +5,7 @@ import { type KubeletStandIn, startKubeletStandIn } from '../../../sim/kubeletSt
 import type { RawObject } from '../../../sim/podBuilder.js';
 import { churnTimelineDocument } from '../../../sim/timeline/churnTimeline.js';
 import { loadTimeline } from '../../../sim/timeline/loadTimeline.js';
-import { createNodeSimulator, podListText } from '../../../sim/timeline/nodeSimulator.js';
+import { createNodeSimulator } from '../../../sim/timeline/nodeSimulator.js';
 import { recordedTimeline } from '../../../sim/timeline/recordedTimeline.js';
 import { scriptedTimeline } from '../../../sim/timeline/scriptedTimeline.js';
 import { shiftTime, shiftTimes } from '../../../sim/timeline/shiftTimes.js';
@@ -420,26 +420,6 @@ const LAG_DOC: ScriptedTimelineDocument = {
     },
   ],
 };
-
-test('order: items come in a fresh order on every request, the same set', async (t) => {
-  const kubelet = await startKubeletStandIn();
-  standIns.push(kubelet);
-  const sim = createNodeSimulator({ timeline: loadTimeline(BUSY), standIn: kubelet });
-  sim.seek(24);
-  const names = async () =>
-    (await getPods(kubelet)).items.map((p) => (p.metadata as { name: string }).name);
-  const first = await names();
-  t.true(first.length > 100);
-  for (let i = 0; i < 3; i++) {
-    const next = await names();
-    t.notDeepEqual(next, first);
-    t.deepEqual([...next].sort(), [...first].sort());
-  }
-  // every item is served exactly as the timeline renders it (only the order changes)
-  const text = await getText(kubelet);
-  const items = sim.timeline.itemsAt(24, 0);
-  t.is(Buffer.byteLength(text), Buffer.byteLength(podListText([...items])));
-});
 
 test('status lag: ordinary pods show a change that much later, static pods at once', (t) => {
   let body = '';
