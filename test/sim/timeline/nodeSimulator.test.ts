@@ -371,9 +371,12 @@ test('loadTimeline reads YAML extends and reports the file at fault', (t) => {
   t.is(loadTimeline(BUSY).name, 'busy-node');
   const text = readFileSync(LITMUS, 'utf8');
   t.true(text.includes('kind: ScriptedTimeline'));
-  t.throws(() => loadTimeline(new URL('./nodeSimulator.ts', import.meta.url).pathname), {
-    instanceOf: TimelineError,
-  });
+  t.throws(
+    () => loadTimeline(new URL('../../../sim/timeline/nodeSimulator.ts', import.meta.url).pathname),
+    {
+      instanceOf: TimelineError,
+    },
+  );
 });
 
 /** A manual timer: scheduled callbacks run only when the test says so. */
