@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Prefix of every metric the agent exposes. */
-export const METRIC_PREFIX = 'kubelet_span_exporter_';
+const METRIC_PREFIX = 'kubelet_span_exporter_';
 
 /**
  * The agent's Prometheus metrics, on a registry of their own (no default process metrics are

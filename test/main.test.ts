@@ -7,11 +7,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
-import { startAgent } from './support/agentProcess.js';
-import { createRig, polled, type Rig } from './support/agentRig.js';
-import { startFakeCriServer } from './support/fakeCriServer.js';
-import { startKubeletStandIn } from './support/kubeletStandIn.js';
-import { type ReceivedSpan, startOtlpReceiver } from './support/otlpReceiver.js';
+import { createRig, polled, type Rig, startAgent } from '../sim/agentRig.js';
+import { startFakeCriServer } from '../sim/fakeCriServer.js';
+import { startKubeletStandIn } from '../sim/kubeletStandIn.js';
+import { type ReceivedSpan, startOtlpReceiver } from '../sim/otlpReceiver.js';
 import {
   containerId,
   deterministicUid,
@@ -21,16 +20,15 @@ import {
   podListBody,
   type RawObject,
   unrelatedPod,
-} from './support/podBuilder.js';
+} from '../sim/podBuilder.js';
+import { experimentClock } from './support/experimentClock.js';
 
 const TRACE = '5b8efff798038103d269b633813fc60c';
 const RUNNER_SPAN = 'eee19b7ec3c1b174'; // ExecuteChaosRunner in the user's trace
 const HELPER_PARENT = 'a1b2c3d4e5f60718'; // CreateContainerKillFaultHelperPod in litmus-go
 const NODE = 'worker-1';
 // Experiment times start two minutes ago: inside the default catch-up window, never in the future.
-const T0 = new Date(Math.floor(Date.now() / 1000) * 1000 - 120_000).toISOString();
-const sec = (s: number) => new Date(Date.parse(T0) + s * 1000).toISOString().replace('.000Z', 'Z');
-const ns = (s: number) => BigInt(Date.parse(T0) / 1000 + s) * 1_000_000_000n;
+const { sec, ns } = experimentClock(120);
 
 const rigs: Rig[] = [];
 /** The agent a test started (fails loudly when there is none). */
