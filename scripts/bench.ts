@@ -25,17 +25,14 @@ import { arch, availableParallelism, cpus, release, tmpdir, totalmem } from 'nod
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { type StartedRig, startAgentRig } from '../sim/agentRig.js';
 import {
   burstTimelineDocument,
   churnPodsListed,
   churnTimelineDocument,
-} from '../test/support/simulator/churnTimeline.js';
-import {
-  createNodeSimulator,
-  type NodeSimulator,
-} from '../test/support/simulator/nodeSimulator.js';
-import { scriptedTimeline } from '../test/support/simulator/scriptedTimeline.js';
-import { type AgentRig, startAgentRig } from './lib/agentRig.js';
+} from '../sim/timeline/churnTimeline.js';
+import { createNodeSimulator, type NodeSimulator } from '../sim/timeline/nodeSimulator.js';
+import { scriptedTimeline } from '../sim/timeline/scriptedTimeline.js';
 import { type ArrivalLog, recordArrivals } from './lib/arrivals.js';
 import { processCpuMs, processRssMiB } from './lib/procStats.js';
 import { median, percentile } from './lib/stats.js';
@@ -103,7 +100,7 @@ interface Window {
 }
 
 /** Agent CPU, polls and wall time spent while `during` runs. */
-async function measure(rig: AgentRig, during: () => Promise<unknown>): Promise<Window> {
+async function measure(rig: StartedRig, during: () => Promise<unknown>): Promise<Window> {
   const pid = rig.agent.child.pid as number;
   const cpu0 = processCpuMs(pid);
   const polls0 = rig.kubelet.requests;
@@ -151,7 +148,7 @@ interface SizeResult {
 }
 
 /** Runs the floor worker against the body served now; CPU ms per fetch, per round. */
-async function floor(rig: AgentRig, fetches: number, rounds: number): Promise<number[]> {
+async function floor(rig: StartedRig, fetches: number, rounds: number): Promise<number[]> {
   const dir = mkdtempSync(join(tmpdir(), 'kse-floor-'));
   try {
     writeFileSync(join(dir, 'ca.crt'), rig.kubelet.caPem);
@@ -188,7 +185,7 @@ async function floor(rig: AgentRig, fetches: number, rounds: number): Promise<nu
 }
 
 /** Container-exit latencies: served terminated state → its span at the receiver. */
-function latencies(rig: AgentRig, sim: NodeSimulator, log: ArrivalLog): number[] {
+function latencies(rig: StartedRig, sim: NodeSimulator, log: ArrivalLog): number[] {
   const out: number[] = [];
   const spans = rig.receiver.spans;
   for (const exit of sim.timeline.exits) {
@@ -208,7 +205,7 @@ function latencies(rig: AgentRig, sim: NodeSimulator, log: ArrivalLog): number[]
 
 /** Serves `pods` finished traced pods at once; spans/s from serving to the last arrival. */
 async function burst(
-  rig: AgentRig,
+  rig: StartedRig,
   log: ArrivalLog,
   pods: number,
   unrelated: number,

@@ -16,14 +16,11 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { ReceivedSpan } from '../test/support/otlpReceiver.js';
-import { loadTimeline } from '../test/support/simulator/loadTimeline.js';
-import {
-  createNodeSimulator,
-  type NodeSimulator,
-} from '../test/support/simulator/nodeSimulator.js';
-import { timelineForNode, timelineNodes } from '../test/support/simulator/nodeTimeline.js';
-import { type AgentRig, startAgentRig } from './lib/agentRig.js';
+import { type StartedRig, startAgentRig } from '../sim/agentRig.js';
+import type { ReceivedSpan } from '../sim/otlpReceiver.js';
+import { loadTimeline } from '../sim/timeline/loadTimeline.js';
+import { createNodeSimulator, type NodeSimulator } from '../sim/timeline/nodeSimulator.js';
+import { timelineForNode, timelineNodes } from '../sim/timeline/nodeTimeline.js';
 import { useColor } from './lib/colorPolicy.js';
 import { toJaegerJson } from './lib/jaegerJson.js';
 import { toOtlpJson } from './lib/otlpJson.js';
@@ -98,7 +95,7 @@ function timelinePath(value: string | boolean | undefined): string {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Waits until the receiver's span count has not changed for {@link SETTLE_MS}. */
-async function settle(rig: AgentRig): Promise<void> {
+async function settle(rig: StartedRig): Promise<void> {
   const deadline = Date.now() + SETTLE_LIMIT_MS;
   let count = rig.receiver.spans.length;
   let since = Date.now();
@@ -133,7 +130,7 @@ async function main(): Promise<number> {
 
   // One kubelet stand-in and one agent per node; every agent sends to the first rig's receiver.
   const nodes = timelineNodes(timeline);
-  const rigs: AgentRig[] = [];
+  const rigs: StartedRig[] = [];
   try {
     for (const node of nodes) {
       const first = rigs[0];
@@ -153,7 +150,7 @@ async function main(): Promise<number> {
     for (const r of rigs) await r.close();
     throw error;
   }
-  const rig = rigs[0] as AgentRig;
+  const rig = rigs[0] as StartedRig;
   try {
     const progress = process.stderr.isTTY === true;
     const simulators: NodeSimulator[] = [];
@@ -162,7 +159,7 @@ async function main(): Promise<number> {
       simulators.push(
         createNodeSimulator({
           timeline: nodes.length > 1 ? timelineForNode(timeline, node) : timeline,
-          standIn: (rigs[i] as AgentRig).kubelet,
+          standIn: (rigs[i] as StartedRig).kubelet,
           speed: options.speed,
           offsetSeconds: options.offset,
           // As a real kubelet: a pod's change shows in /pods after the API-server round trip.
@@ -184,7 +181,7 @@ async function main(): Promise<number> {
     if (progress) process.stderr.write('\n');
     await settle(rig);
     const exitCodes: (number | string)[] = [];
-    for (const r of rigs) exitCodes.push(await r.stopAgent());
+    for (const r of rigs) exitCodes.push(await r.agent.stop());
     const exitCode = exitCodes.find((c) => c !== 0) ?? 0;
     const polls = rigs.reduce((n, r) => n + r.kubelet.requests, 0);
     const agentSpans = rig.receiver.spans.length;

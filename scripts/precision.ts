@@ -22,10 +22,9 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { MAIN_JS } from '../test/support/agentProcess.js';
-import { type FakeCriServer, startFakeCriServer } from '../test/support/fakeCriServer.js';
-import { podListBody } from '../test/support/podBuilder.js';
-import { type AgentRig, startAgentRig } from './lib/agentRig.js';
+import { MAIN_JS, type StartedRig, startAgentRig } from '../sim/agentRig.js';
+import { type FakeCriServer, startFakeCriServer } from '../sim/fakeCriServer.js';
+import { podListBody } from '../sim/podBuilder.js';
 import {
   type CaptureCell,
   captureByDelay,
@@ -105,7 +104,7 @@ function settings(): Settings {
 
 interface Cell {
   readonly spec: CellSpec;
-  readonly rig: AgentRig;
+  readonly rig: StartedRig;
   readonly cri?: FakeCriServer;
 }
 
@@ -407,7 +406,7 @@ async function main(): Promise<void> {
     });
     const lateness = await play(timeline, cells);
     await sleep(TAIL_MS);
-    const exits = await Promise.all(cells.map((c) => c.rig.stopAgent()));
+    const exits = await Promise.all(cells.map((c) => c.rig.agent.stop()));
     const results = cells.map((c, i) => analyse(c, timeline, exits[i] ?? 'unknown'));
     const info: RunInfo = {
       settings: s,

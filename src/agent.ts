@@ -2,10 +2,9 @@ import type { Logger } from 'pino';
 import type { AgentMetrics } from './agentMetrics.js';
 import type { CheckpointData, CheckpointStore } from './checkpoint/checkpointStore.js';
 import type { Config } from './config.js';
-import { decodePodList } from './core/decodePodList.js';
 import type { KubeletPod } from './core/kubeletPod.js';
 import { PodTracker, type TrackerNotice } from './core/podTracker.js';
-import { selectPods } from './core/selectPods.js';
+import { selectFromPodList } from './core/selectFromPodList.js';
 import type { HashFn, SpanData } from './core/spanData.js';
 import type { Time } from './core/time.js';
 import type { CriRuntimeLookup } from './cri/criRuntimeLookup.js';
@@ -60,8 +59,6 @@ export class Agent {
   #lastExportFailureLog = 0;
   #lastCapLog = 0;
   #warnedQueueFull = false;
-  /** The last body used and the pods it selected: a byte-identical body skips parsing. */
-  #previous: { body: Buffer; selected: KubeletPod[] } | undefined;
   #savedRevision = -1;
   #lastTick = 0;
   #everSucceeded = false;
@@ -287,25 +284,20 @@ export class Agent {
   }
 
   /**
-   * Parses, decodes and selects the pods of a body; a byte-identical body (nothing changed on
-   * the node) reuses the previous selection without parsing. Returns the error of a body that
-   * is not a usable PodList.
+   * Selects and decodes the pods of a body, parsing only the items that can be selected or are
+   * tracked (see `selectFromPodList`). Returns the error of a body that is not a usable PodList.
    */
   #selectedPods(body: Buffer): KubeletPod[] | Error {
     const { metrics, logger } = this.#deps;
-    if (this.#previous?.body.equals(body)) {
-      metrics.unchangedBodies.inc();
-      return this.#previous.selected;
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(body.toString('utf8'));
-    } catch (error) {
-      return error instanceof Error ? error : new Error(String(error));
-    }
-    const decoded = decodePodList(json, { envNames: this.#config.traceContextEnv });
-    if (!decoded.ok) return new Error(decoded.error);
-    for (const bad of decoded.malformed) {
+    const result = selectFromPodList(body, {
+      selectors: this.#config.podSelectors,
+      namespaces: this.#config.podNamespaces,
+      envNames: this.#config.traceContextEnv,
+      trackedUids: this.#tracker.trackedUids(),
+    });
+    if (!result.ok) return result.error;
+    if (result.fullParse) metrics.fullParses.inc({ reason: result.fullParse });
+    for (const bad of result.malformed) {
       metrics.malformedPods.inc();
       const id = `${bad.namespace ?? '?'}/${bad.name ?? `#${bad.index}`}`;
       if (this.#malformedSeen.has(id)) continue;
@@ -313,13 +305,7 @@ export class Agent {
       this.#malformedSeen.add(id);
       logger.warn({ pod: id, error: bad.error }, 'skipping malformed pod in kubelet response');
     }
-    const selected = selectPods(
-      decoded.pods,
-      this.#config.podSelectors,
-      this.#config.podNamespaces,
-    );
-    this.#previous = { body, selected };
-    return selected;
+    return result.selected;
   }
 
   #failed(kind: string, error: unknown): PollOutcome {

@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Prefix of every metric the agent exposes. */
-export const METRIC_PREFIX = 'kubelet_span_exporter_';
+const METRIC_PREFIX = 'kubelet_span_exporter_';
 
 /**
  * The agent's Prometheus metrics, on a registry of their own (no default process metrics are
@@ -25,7 +25,7 @@ export class AgentMetrics {
   readonly exportBatches: Counter<'outcome'>;
   readonly trackerLimits: Counter<'limit'>;
   readonly exportRetries: Counter;
-  readonly unchangedBodies: Counter;
+  readonly fullParses: Counter<'reason'>;
   readonly criLookups: Counter<'outcome'>;
   readonly checkpointWrites: Counter<'outcome'>;
   readonly catchUpSkipped: Counter;
@@ -61,7 +61,7 @@ export class AgentMetrics {
     });
     this.malformedPods = new Counter({
       name: `${p}malformed_pods_total`,
-      help: 'Pods skipped because their JSON had missing or wrongly typed fields.',
+      help: 'Pods skipped because their JSON had missing or wrongly typed fields (among the pods decoded: those the selector could match and the tracked ones, or all when a body is parsed whole).',
       registers,
     });
     this.podsTracked = new Gauge({
@@ -124,9 +124,10 @@ export class AgentMetrics {
       help: 'Export attempts scheduled again after a retryable failure (collector unreachable, UNAVAILABLE, ...).',
       registers,
     });
-    this.unchangedBodies = new Counter({
-      name: `${p}unchanged_bodies_total`,
-      help: 'Polls whose body was byte-identical to the previous one: parsing skipped.',
+    this.fullParses = new Counter({
+      name: `${p}pod_list_full_parses_total`,
+      help: 'Usable bodies parsed whole instead of item by item, by reason (selector: a selector alternative requires no label key; ambiguous: escaped or repeated top-level keys; notPodList, syntax, item: the scan declined a body the full parse accepted).',
+      labelNames: ['reason'],
       registers,
     });
     this.criLookups = new Counter({

@@ -26,7 +26,7 @@ export const MAX_BACKOFF_MS = 30_000;
  * Failed polls in a row that are retried at the normal interval; back-off starts with the next
  * one, so a single bad answer among good ones costs one interval, not a growing wait.
  */
-export const FAILURES_BEFORE_BACKOFF = 2;
+const FAILURES_BEFORE_BACKOFF = 2;
 
 export interface PollLoopOptions {
   /** Runs one poll. Must not reject; a rejection is treated as a poll failed for `other` reasons. */

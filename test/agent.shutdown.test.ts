@@ -10,6 +10,8 @@ import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import test from 'ava';
 import { pino } from 'pino';
+import { type KubeletStandIn, startKubeletStandIn } from '../sim/kubeletStandIn.js';
+import { litmusTraceParentValue, type PodScript, podAt, podListBody } from '../sim/podBuilder.js';
 import { Agent } from '../src/agent.js';
 import { AgentMetrics } from '../src/agentMetrics.js';
 import { CheckpointStore } from '../src/checkpoint/checkpointStore.js';
@@ -17,17 +19,10 @@ import { createClock } from '../src/clock.js';
 import { parseConfig } from '../src/config.js';
 import type { ExportTarget } from '../src/export/spanExportQueue.js';
 import { toReadableSpan } from '../src/export/toReadableSpan.js';
-import { type KubeletStandIn, startKubeletStandIn } from './support/kubeletStandIn.js';
-import {
-  litmusTraceParentValue,
-  type PodScript,
-  podAt,
-  podListBody,
-} from './support/podBuilder.js';
+import { experimentClock } from './support/experimentClock.js';
 
 const NODE = 'worker-1';
-const T0 = new Date(Math.floor(Date.now() / 1000) * 1000 - 120_000).toISOString();
-const sec = (s: number) => new Date(Date.parse(T0) + s * 1000).toISOString().replace('.000Z', 'Z');
+const { sec } = experimentClock(120);
 
 /** A finished pod with a trace context: three spans (pod, scheduling, container). */
 const helper: PodScript = {

@@ -8,14 +8,14 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import test from 'ava';
+import { createRig, type Rig } from '../sim/agentRig.js';
+import type { ReceivedSpan } from '../sim/otlpReceiver.js';
+import { readScriptedDocument } from '../sim/timeline/loadTimeline.js';
+import { createNodeSimulator, type NodeSimulator } from '../sim/timeline/nodeSimulator.js';
+import { timelineForNode, timelineNodes } from '../sim/timeline/nodeTimeline.js';
+import { scriptedTimeline } from '../sim/timeline/scriptedTimeline.js';
+import type { PodEntry, ScriptedTimelineDocument } from '../sim/timeline/timeline.js';
 import { groupTraceId } from '../src/core/groupTraceId.js';
-import { createRig, type Rig } from './support/agentRig.js';
-import type { ReceivedSpan } from './support/otlpReceiver.js';
-import { readScriptedDocument } from './support/simulator/loadTimeline.js';
-import { createNodeSimulator, type NodeSimulator } from './support/simulator/nodeSimulator.js';
-import { timelineForNode, timelineNodes } from './support/simulator/nodeTimeline.js';
-import { scriptedTimeline } from './support/simulator/scriptedTimeline.js';
-import type { PodEntry, ScriptedTimelineDocument } from './support/simulator/timeline.js';
 
 const TIMELINES = new URL('../timelines/', import.meta.url).pathname;
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');

@@ -5,9 +5,9 @@
  * speed or faster; nothing here asserts a duration.
  */
 import test from 'ava';
-import { createRig, type Rig } from './support/agentRig.js';
-import type { ReceivedSpan } from './support/otlpReceiver.js';
-import { type PodScript, podAt, podListBody, type RawObject } from './support/podBuilder.js';
+import { createRig, type Rig } from '../sim/agentRig.js';
+import type { ReceivedSpan } from '../sim/otlpReceiver.js';
+import { type PodScript, podAt, podListBody, type RawObject } from '../sim/podBuilder.js';
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const PARENT = '00f067aa0ba902b7';

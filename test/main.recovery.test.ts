@@ -5,15 +5,15 @@
  * arrive; duplicates are counted and reported (t.log), and must stay rare.
  */
 import test from 'ava';
-import { createRig, polled, type Rig } from './support/agentRig.js';
-import { type ReceivedSpan, startOtlpReceiver } from './support/otlpReceiver.js';
-import { type PodScript, podAt, podListBody, type RawObject } from './support/podBuilder.js';
+import { createRig, polled, type Rig } from '../sim/agentRig.js';
+import { type ReceivedSpan, startOtlpReceiver } from '../sim/otlpReceiver.js';
+import { type PodScript, podAt, podListBody, type RawObject } from '../sim/podBuilder.js';
+import { experimentClock } from './support/experimentClock.js';
 
 const TRACE = '0af7651916cd43dd8448eb211c80319c';
 const PARENT = 'b7ad6b7169203331';
 const NODE = 'worker-1';
-const T0 = new Date(Math.floor(Date.now() / 1000) * 1000 - 600_000).toISOString();
-const sec = (s: number) => new Date(Date.parse(T0) + s * 1000).toISOString().replace('.000Z', 'Z');
+const { sec } = experimentClock(600);
 const ctx = { TRACE_PARENT: `{"traceparent":"00-${TRACE}-${PARENT}-01"}` };
 
 /** Pods of the scripted experiment, with when they disappear from the kubelet's list. */

@@ -2,7 +2,7 @@
  * Wall-clock arrival time of every span the receiver accepts, without changing the receiver:
  * a `waitFor` predicate runs synchronously after each accepted Export call.
  */
-import type { OtlpReceiver } from '../../test/support/otlpReceiver.js';
+import type { OtlpReceiver } from '../../sim/otlpReceiver.js';
 
 export interface ArrivalLog {
   /** `arrivals[i]`: when `receiver.spans[i]` arrived (ms since the epoch). */

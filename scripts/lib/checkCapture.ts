@@ -37,12 +37,12 @@ export interface CaptureCheck {
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /** Time between the polls after the capture (each lists no pod). */
-export const GONE_POLL_INTERVAL_MS = 30_000;
+const GONE_POLL_INTERVAL_MS = 30_000;
 /**
  * Empty polls fed at most. Today's tracker needs 2 to declare a pod gone; a tracker that also
  * waits out a time (a restarting kubelet's empty lists) has 20 polls, 10 minutes.
  */
-export const MAX_GONE_POLLS = 20;
+const MAX_GONE_POLLS = 20;
 
 export function checkCapture(capture: unknown): CaptureCheck {
   const failures: string[] = [];

@@ -5,11 +5,8 @@
  * tags, events as logs) and its processes (one per distinct resource: `service.name` and the
  * other resource attributes as tags).
  */
-import type {
-  ReceivedAttributes,
-  ReceivedSpan,
-  ReceivedValue,
-} from '../../test/support/otlpReceiver.js';
+import type { ReceivedAttributes, ReceivedSpan, ReceivedValue } from '../../sim/otlpReceiver.js';
+import { stableKey } from './stableKey.js';
 
 export interface JaegerTag {
   key: string;
@@ -47,13 +44,8 @@ export interface JaegerDocument {
 const STATUS = ['UNSET', 'OK', 'ERROR'];
 const KIND = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'];
 
-const stable = (value: unknown): string =>
-  JSON.stringify(value, (_k, v: unknown) =>
-    typeof v === 'bigint' ? `${v}n` : Buffer.isBuffer(v) ? v.toString('base64') : v,
-  );
-
 /** A Jaeger tag of an attribute value; arrays and maps become JSON strings, as Jaeger does. */
-export function jaegerTag(key: string, value: ReceivedValue): JaegerTag {
+function jaegerTag(key: string, value: ReceivedValue): JaegerTag {
   if (typeof value === 'string') return { key, type: 'string', value };
   if (typeof value === 'boolean') return { key, type: 'bool', value };
   if (typeof value === 'bigint') {
@@ -67,7 +59,7 @@ export function jaegerTag(key: string, value: ReceivedValue): JaegerTag {
   }
   if (Buffer.isBuffer(value)) return { key, type: 'binary', value: value.toString('base64') };
   if (value === null) return { key, type: 'string', value: '' };
-  return { key, type: 'string', value: stable(value) };
+  return { key, type: 'string', value: stableKey(value) };
 }
 
 const tags = (attributes: ReceivedAttributes): JaegerTag[] =>
@@ -108,7 +100,7 @@ export function toJaegerJson(spans: readonly ReceivedSpan[]): JaegerDocument {
     }
     if (entry.ids.has(s.spanId)) continue;
     entry.ids.add(s.spanId);
-    const resourceKey = stable(s.resource);
+    const resourceKey = stableKey(s.resource);
     let processID = entry.processes.get(resourceKey);
     if (processID === undefined) {
       processID = `p${entry.processes.size + 1}`;

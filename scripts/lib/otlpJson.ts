@@ -3,11 +3,8 @@
  * collectors, `otel-cli` and Jaeger's "JSON File" upload read): ids as lowercase hex, times and
  * 64-bit integers as decimal strings, enums as numbers, spans grouped by resource and scope.
  */
-import type {
-  ReceivedAttributes,
-  ReceivedSpan,
-  ReceivedValue,
-} from '../../test/support/otlpReceiver.js';
+import type { ReceivedAttributes, ReceivedSpan, ReceivedValue } from '../../sim/otlpReceiver.js';
+import { stableKey } from './stableKey.js';
 
 export type OtlpJsonValue =
   | { stringValue: string }
@@ -47,7 +44,7 @@ export interface OtlpJsonDocument {
 }
 
 /** The OTLP/JSON AnyValue of a decoded attribute value. */
-export function otlpJsonValue(value: ReceivedValue): OtlpJsonValue {
+function otlpJsonValue(value: ReceivedValue): OtlpJsonValue {
   if (value === null) return {};
   if (typeof value === 'string') return { stringValue: value };
   if (typeof value === 'boolean') return { boolValue: value };
@@ -89,11 +86,6 @@ function spanJson(s: ReceivedSpan): OtlpJsonSpan {
   };
 }
 
-const stable = (value: unknown): string =>
-  JSON.stringify(value, (_k, v: unknown) =>
-    typeof v === 'bigint' ? `${v}n` : Buffer.isBuffer(v) ? v.toString('base64') : v,
-  );
-
 /** One `resourceSpans` entry per distinct resource, one `scopeSpans` per scope inside it. */
 export function toOtlpJson(spans: readonly ReceivedSpan[]): OtlpJsonDocument {
   const resources = new Map<
@@ -102,13 +94,13 @@ export function toOtlpJson(spans: readonly ReceivedSpan[]): OtlpJsonDocument {
   >();
   const scopesByKey = new Map<string, { name: string; version: string }>();
   for (const s of spans) {
-    const resourceKey = stable(s.resource);
+    const resourceKey = stableKey(s.resource);
     let entry = resources.get(resourceKey);
     if (entry === undefined) {
       entry = { resource: s.resource, scopes: new Map() };
       resources.set(resourceKey, entry);
     }
-    const scopeKey = stable(s.scope);
+    const scopeKey = stableKey(s.scope);
     scopesByKey.set(scopeKey, s.scope);
     const list = entry.scopes.get(scopeKey) ?? [];
     list.push(spanJson(s));

@@ -4,7 +4,7 @@
  * what the receiver decodes.
  */
 import * as grpc from '@grpc/grpc-js';
-import { type ReceivedSpan, traceServiceClient } from '../../test/support/otlpReceiver.js';
+import { type ReceivedSpan, traceServiceClient } from '../../sim/otlpReceiver.js';
 import { otlpJsonAttributes } from './otlpJson.js';
 
 type ExportClient = grpc.Client & {

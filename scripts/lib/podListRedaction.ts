@@ -18,7 +18,7 @@
 export const REDACTED = '<redacted>';
 
 /** Trace-context variables always kept (besides the names in `TRACE_CONTEXT_ENV`). */
-export const TRACE_CONTEXT_VARIABLES = ['TRACEPARENT', 'TRACESTATE', 'TRACE_PARENT'] as const;
+const TRACE_CONTEXT_VARIABLES = ['TRACEPARENT', 'TRACESTATE', 'TRACE_PARENT'] as const;
 
 const KEPT_ANNOTATIONS = new Set(['kubernetes.io/config.seen', 'kubernetes.io/config.source']);
 

@@ -3,7 +3,7 @@
  * truth, the error of each span edge, whether the truth lay inside the span's stated uncertainty
  * interval, distributions, and the Markdown tables.
  */
-import type { ReceivedSpan } from '../../test/support/otlpReceiver.js';
+import type { ReceivedSpan } from '../../sim/otlpReceiver.js';
 import type { TruthPod, TruthRun } from './precisionTimeline.js';
 import { median, percentile } from './stats.js';
 
@@ -53,7 +53,7 @@ export function withinStated(
 }
 
 /** `a - b` in ms. */
-export function diffMs(aNs: bigint, bNs: bigint): number {
+function diffMs(aNs: bigint, bNs: bigint): number {
   return Number(aNs - bNs) / 1e6;
 }
 
@@ -71,7 +71,7 @@ export function edgeSample(span: ReceivedSpan, edge: Edge, truthNs: bigint): Edg
 }
 
 /** A span of one container run (`container <name>` or `init-container <name>`). */
-export function isContainerRunSpan(span: ReceivedSpan): boolean {
+function isContainerRunSpan(span: ReceivedSpan): boolean {
   return span.name.startsWith('container ') || span.name.startsWith('init-container ');
 }
 

@@ -6,7 +6,7 @@
  *
  * Pure apart from rendering JSON: no clock, no I/O. Times are nanoseconds since the epoch.
  */
-import type { FakeContainer } from '../../test/support/fakeCriServer.js';
+import type { FakeContainer } from '../../sim/fakeCriServer.js';
 import {
   containerId,
   deterministicUid,
@@ -14,7 +14,7 @@ import {
   podAt,
   type RawObject,
   type RunScript,
-} from '../../test/support/podBuilder.js';
+} from '../../sim/podBuilder.js';
 
 export const NS_PER_MS = 1_000_000n;
 const NS_PER_S = 1_000_000_000n;

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 let ticksPerSecond: number | undefined;
 
 /** `getconf CLK_TCK` (100 on Linux almost everywhere). */
-export function clockTicksPerSecond(): number {
+function clockTicksPerSecond(): number {
   if (ticksPerSecond === undefined) {
     try {
       ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());

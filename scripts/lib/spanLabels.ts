@@ -2,7 +2,7 @@
  * Short human notes about a span for the waterfall and the HTML timeline: exit code, restart
  * index, phase, status message, estimated times.
  */
-import type { ReceivedSpan } from '../../test/support/otlpReceiver.js';
+import type { ReceivedSpan } from '../../sim/otlpReceiver.js';
 
 /** `12.0s`, `850ms`, `0s`: a duration for people. */
 export function formatDuration(ns: bigint): string {

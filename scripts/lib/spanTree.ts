@@ -3,7 +3,7 @@
  * siblings by start time then name. A span whose parent was not received is a root (flagged
  * `orphan`), so nothing is lost from the picture.
  */
-import type { ReceivedSpan } from '../../test/support/otlpReceiver.js';
+import type { ReceivedSpan } from '../../sim/otlpReceiver.js';
 
 export interface SpanNode {
   readonly span: ReceivedSpan;

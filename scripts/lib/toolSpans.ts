@@ -3,8 +3,8 @@
  * `CreateContainerKillFaultHelperPod`, ...) as spans ready to send, at the times the simulator serves
  * the timeline at: what the tool would have exported during the run.
  */
-import type { ReceivedSpan } from '../../test/support/otlpReceiver.js';
-import type { TraceSpanScript } from '../../test/support/simulator/timeline.js';
+import type { ReceivedSpan } from '../../sim/otlpReceiver.js';
+import type { TraceSpanScript } from '../../sim/timeline/timeline.js';
 
 /** Span flag bits: W3C sampled, and "has is-remote" (the parent is local). */
 const FLAGS_SAMPLED_LOCAL_PARENT = 0x101;

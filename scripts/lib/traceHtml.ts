@@ -3,7 +3,7 @@
  * per span, indented by depth, a bar on a shared time axis coloured by service, errors red) with
  * a tooltip per span listing its attributes. No scripts, styles or fonts from anywhere else.
  */
-import type { ReceivedSpan, ReceivedValue } from '../../test/support/otlpReceiver.js';
+import type { ReceivedSpan, ReceivedValue } from '../../sim/otlpReceiver.js';
 import { formatDuration, serviceOf, spanNotes } from './spanLabels.js';
 import { buildTraceTrees, type TraceTree } from './spanTree.js';
 
@@ -17,7 +17,7 @@ const PALETTE = ['#4e79a7', '#59a14f', '#b07aa1', '#f28e2b', '#76b7b2', '#edc948
 const ERROR = '#d62728';
 
 /** Escapes text for XML/HTML content and attribute values. */
-export function escapeXml(text: string): string {
+function escapeXml(text: string): string {
   return text
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')

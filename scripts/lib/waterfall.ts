@@ -4,7 +4,7 @@
  * errors). Error rows are red only when `color` is set (the caller decides: stdout is a TTY and
  * NO_COLOR is unset).
  */
-import type { ReceivedSpan } from '../../test/support/otlpReceiver.js';
+import type { ReceivedSpan } from '../../sim/otlpReceiver.js';
 import { formatDuration, serviceOf, spanNotes } from './spanLabels.js';
 import { buildTraceTrees, type SpanNode, type TraceTree } from './spanTree.js';
 
@@ -33,7 +33,7 @@ function clockTime(ns: bigint): string {
 }
 
 /** The bar of one span on a `width`-cell scale from `start` to `end` (ns). */
-export function bar(span: ReceivedSpan, start: bigint, end: bigint, width: number): string {
+function bar(span: ReceivedSpan, start: bigint, end: bigint, width: number): string {
   const total = end > start ? end - start : 1n;
   const cell = (ns: bigint): number => Number(((ns - start) * BigInt(width)) / total);
   const from = Math.min(width - 1, Math.max(0, cell(span.startNs)));

@@ -20,7 +20,7 @@
  */
 import { rmSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
-import type { RawObject } from '../../test/support/podBuilder.js';
+import type { RawObject } from '../podBuilder.js';
 import { deletedPodMessage, podToProtoMessage } from './podToProtoMessage.js';
 import {
   encodePodMessage,

@@ -199,7 +199,7 @@ export function serializeCheckpoint(data: CheckpointData): string {
   return `${HEADER} v${FORMAT_VERSION} sha256=${digest}\n${body}\n`;
 }
 
-export function parseCheckpoint(text: string): LoadResult {
+function parseCheckpoint(text: string): LoadResult {
   const newline = text.indexOf('\n');
   const header = newline >= 0 ? text.slice(0, newline) : text;
   const match = /^kubelet-span-exporter checkpoint v(\d+) sha256=([0-9a-f]{64})$/.exec(header);

@@ -6,7 +6,7 @@
  */
 
 /** Longest DNS label (a namespace name). */
-export const DNS_LABEL_MAX_LENGTH = 63;
+const DNS_LABEL_MAX_LENGTH = 63;
 /** Longest DNS subdomain (a node name, a label-key prefix). */
 export const DNS_SUBDOMAIN_MAX_LENGTH = 253;
 

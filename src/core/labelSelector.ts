@@ -360,3 +360,27 @@ export function matchesLabels(
 ): boolean {
   return selector.requirements.every((requirement) => matchesRequirement(requirement, labels));
 }
+
+/**
+ * The label keys a pod must carry for `selector` to match it: the keys of its `=`, `==`, `in`
+ * and bare-key terms, each once, in the order written. `!=`, `notin` and `!key` terms match pods
+ * without the key and add nothing, so a selector made only of them (or the empty selector)
+ * returns `[]`: it can match a pod that has none of the keys it names.
+ */
+export function requiredKeys(selector: LabelSelector): string[] {
+  const keys = new Set<string>();
+  for (const requirement of selector.requirements) {
+    switch (requirement.operator) {
+      case 'exists':
+      case 'equals':
+      case 'in':
+        keys.add(requirement.key);
+        break;
+      case 'doesNotExist':
+      case 'notEquals':
+      case 'notIn':
+        break;
+    }
+  }
+  return [...keys];
+}

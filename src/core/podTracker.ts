@@ -244,6 +244,11 @@ export class PodTracker {
     return counts;
   }
 
+  /** Uids of the pods currently tracked. */
+  trackedUids(): IterableIterator<string> {
+    return this.#pods.keys();
+  }
+
   /** Whether any traced pod has not finished yet (the poll loop polls faster then). */
   get hasLivePods(): boolean {
     for (const pod of this.#pods.values()) {

@@ -21,7 +21,7 @@ export interface TimeEdge {
 }
 
 /** Truncation error of a whole-second kubelet time. */
-export const KUBELET_RESOLUTION_MS = 1000;
+const KUBELET_RESOLUTION_MS = 1000;
 
 const round = (ms: number) => Math.round(ms * 1000) / 1000;
 

@@ -28,7 +28,7 @@ type ParseResult = { ok: true; context: TraceContext } | { ok: false; error: str
 export const MAX_CONTEXT_VALUE_LENGTH = 4096;
 
 /** The env var holding the tracestate that goes with a bare traceparent in the same container. */
-export const TRACESTATE_ENV_NAME = 'TRACESTATE';
+const TRACESTATE_ENV_NAME = 'TRACESTATE';
 
 const TRACEPARENT_LENGTH = 55;
 const MAX_TRACESTATE_MEMBERS = 32;

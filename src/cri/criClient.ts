@@ -19,7 +19,7 @@ import {
   type WirePodSandbox,
 } from './criProto.js';
 
-export { type CriEndpointResult, parseCriEndpoint } from './criEndpoint.js';
+export { parseCriEndpoint } from './criEndpoint.js';
 
 /** A container as the runtime reports it; times exact to the nanosecond. */
 export interface CriContainerStatus {

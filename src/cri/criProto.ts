@@ -18,7 +18,7 @@ export const CRI_PROTO_PATH = fileURLToPath(
 );
 
 /** Fully qualified gRPC service name. */
-export const CRI_RUNTIME_SERVICE = 'runtime.v1.RuntimeService';
+const CRI_RUNTIME_SERVICE = 'runtime.v1.RuntimeService';
 
 /** proto-loader options used by both ends. */
 const LOADER_OPTIONS: protoLoader.Options = {

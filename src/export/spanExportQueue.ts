@@ -79,7 +79,7 @@ export interface FlushResult {
 }
 
 /** Largest batch the queue sends; collectors commonly cap requests near this size. */
-export const MAX_BATCH_SIZE = 2048;
+const MAX_BATCH_SIZE = 2048;
 
 interface Batch {
   /** Shrinks from the front when the bound sheds spans while the batch waits in retry backoff. */

@@ -1,15 +1,15 @@
 import { readFileSync } from 'node:fs';
 import test from 'ava';
 import fc from 'fast-check';
-import { type DecodeResult, decodePodList } from '../../src/core/decodePodList.js';
-import type { ContainerState, EnvSource, KubeletPod } from '../../src/core/kubeletPod.js';
 import {
   buildPod,
   litmusTraceParentValue,
   type RawObject,
   SECRET_MARKER,
   unrelatedPod,
-} from '../support/podBuilder.js';
+} from '../../sim/podBuilder.js';
+import { type DecodeResult, decodePodList } from '../../src/core/decodePodList.js';
+import type { ContainerState, EnvSource, KubeletPod } from '../../src/core/kubeletPod.js';
 
 const FIXTURES = new URL('../fixtures/kubelet/', import.meta.url);
 const ENV_NAMES = ['TRACEPARENT', 'TRACE_PARENT'] as const;

@@ -5,6 +5,7 @@ import {
   matchesLabels,
   parseLabelSelector,
   type Requirement,
+  requiredKeys,
 } from '../../src/core/labelSelector.js';
 
 function parse(text: string): LabelSelector {
@@ -487,4 +488,63 @@ test('property: parsing never throws on arbitrary input', (t) => {
     ),
   );
   t.pass();
+});
+
+// --- requiredKeys ---
+
+test('requiredKeys: the keys of "=", "==", "in" and bare-key terms, once each, in written order', (t) => {
+  t.deepEqual(requiredKeys(parse('chaosUID')), ['chaosUID']);
+  t.deepEqual(requiredKeys(parse('b=1,a==2,example.com/c in (x),d,b,e=')), [
+    'b',
+    'a',
+    'example.com/c',
+    'd',
+    'e',
+  ]);
+  t.deepEqual(
+    requiredKeys(parse('a in ()')),
+    ['a'],
+    '"in ()" is the set {""}: the key must be there',
+  );
+});
+
+test('requiredKeys: "!=", "notin" and "!key" require nothing; nor does the empty selector', (t) => {
+  t.deepEqual(requiredKeys(parse('a!=1,b notin (x),!c')), []);
+  t.deepEqual(requiredKeys(parse('')), []);
+  t.deepEqual(requiredKeys(parse('a!=1,b')), ['b']);
+});
+
+test('property: a pod whose labels lack a required key is never matched', (t) => {
+  const requirementText = fc.oneof(
+    labelKey,
+    labelKey.map((k) => `!${k}`),
+    fc.tuple(labelKey, fc.constantFrom('=', '==', '!='), labelValue).map((p) => p.join('')),
+    fc
+      .tuple(labelKey, fc.constantFrom('in', 'notin'), fc.array(labelName, { maxLength: 3 }))
+      .map(([k, op, vs]) => `${k} ${op} (${vs.join(',')})`),
+  );
+  let matched = 0;
+  fc.assert(
+    fc.property(
+      fc.array(requirementText, { minLength: 1, maxLength: 5 }),
+      fc.infiniteStream(fc.nat()),
+      (terms, choices) => {
+        const selector = parse(terms.join(','));
+        // labels drawn from the selector itself, so that many pods match: each key present or
+        // not, with one of the values the selector names (or another)
+        const labels: Record<string, string> = {};
+        const next = choices[Symbol.iterator]();
+        for (const { key, values } of selector.requirements) {
+          const n = next.next().value ?? 0;
+          if (n % 3 === 0) continue;
+          labels[key] = values[n % (values.length + 1)] ?? 'other';
+        }
+        if (!matchesLabels(selector, labels)) return true;
+        matched++;
+        return requiredKeys(selector).every((key) => Object.hasOwn(labels, key));
+      },
+    ),
+    { seed: 7, numRuns: 2000 },
+  );
+  t.true(matched > 200, `${matched} matching pods`);
 });

@@ -9,13 +9,13 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import test from 'ava';
 import fc from 'fast-check';
+import { type PodScript, podAt } from '../../sim/podBuilder.js';
 import { decodePodList } from '../../src/core/decodePodList.js';
 import { parseLabelSelector } from '../../src/core/labelSelector.js';
 import { PodTracker } from '../../src/core/podTracker.js';
 import { selectPods } from '../../src/core/selectPods.js';
 import { isSpanData, type SpanData } from '../../src/core/spanData.js';
 import { timeFromMillis } from '../../src/core/time.js';
-import { type PodScript, podAt } from '../support/podBuilder.js';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const FIXTURES = new URL('../fixtures/kubelet/', import.meta.url);

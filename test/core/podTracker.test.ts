@@ -915,3 +915,18 @@ test('a failed pod without a status.reason is described by its first failed cont
     message: 'container main: Error (exit 1)',
   });
 });
+
+test('trackedUids lists the pods tracked, untraced ones too, until they are gone', (t) => {
+  const tracker = newTracker();
+  t.deepEqual([...tracker.trackedUids()], []);
+  const traced = pod({ uid: 'uid-a', containers: [{ state: running(1) }] });
+  const untraced = pod({ uid: 'uid-b', env: {}, containers: [{ state: running(1) }] });
+  tracker.observe([traced, untraced], tAt(2));
+  t.deepEqual([...tracker.trackedUids()].sort(), ['uid-a', 'uid-b']);
+  tracker.observe([traced], tAt(3));
+  t.deepEqual([...tracker.trackedUids()].sort(), ['uid-a', 'uid-b'], 'missing once: still tracked');
+  tracker.observe([traced], tAt(4));
+  t.deepEqual([...tracker.trackedUids()].sort(), ['uid-a', 'uid-b'], 'missing for 1 s: still');
+  tracker.observe([traced], tAt(9));
+  t.deepEqual([...tracker.trackedUids()], ['uid-a'], 'missing from 2 polls and for GONE_AFTER');
+});

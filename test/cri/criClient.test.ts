@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import test from 'ava';
+import { type FakeCriServer, startFakeCriServer } from '../../sim/fakeCriServer.js';
 import { toNanos } from '../../src/core/time.js';
 import {
   CriClient,
@@ -11,7 +12,6 @@ import {
   type CriErrorKind,
   parseCriEndpoint,
 } from '../../src/cri/criClient.js';
-import { type FakeCriServer, startFakeCriServer } from '../support/fakeCriServer.js';
 
 const dir = mkdtempSync(`${tmpdir()}/cri-`);
 const servers: FakeCriServer[] = [];

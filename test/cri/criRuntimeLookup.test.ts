@@ -1,7 +1,7 @@
 import test from 'ava';
+import { startFakeCriServer } from '../../sim/fakeCriServer.js';
 import { CriClient, CriError } from '../../src/cri/criClient.js';
 import { type CriFallbackReason, CriRuntimeLookup } from '../../src/cri/criRuntimeLookup.js';
-import { startFakeCriServer } from '../support/fakeCriServer.js';
 
 function lookupWith(client: ConstructorParameters<typeof CriRuntimeLookup>[0]['client']) {
   const outcomes: string[] = [];

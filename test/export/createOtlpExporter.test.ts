@@ -1,15 +1,11 @@
 import * as grpc from '@grpc/grpc-js';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import test from 'ava';
+import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from '../../sim/otlpReceiver.js';
 import type { SpanData } from '../../src/core/spanData.js';
 import { createOtlpExporter } from '../../src/export/createOtlpExporter.js';
 import { type BatchOutcome, SpanExportQueue } from '../../src/export/spanExportQueue.js';
 import { toReadableSpan } from '../../src/export/toReadableSpan.js';
-import {
-  type OtlpReceiver,
-  type ReceivedSpan,
-  startOtlpReceiver,
-} from '../support/otlpReceiver.js';
 
 const agent = resourceFromAttributes({
   'service.name': 'kubelet-span-exporter',

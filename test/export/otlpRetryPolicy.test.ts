@@ -3,6 +3,12 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import test from 'ava';
 import fc from 'fast-check';
+import {
+  encodeRetryStatus,
+  type OtlpReceiver,
+  type ReceiverAnswer,
+  startOtlpReceiver,
+} from '../../sim/otlpReceiver.js';
 import type { SpanData } from '../../src/core/spanData.js';
 import { createOtlpExporter } from '../../src/export/createOtlpExporter.js';
 import {
@@ -19,12 +25,6 @@ import {
   SpanExportQueue,
 } from '../../src/export/spanExportQueue.js';
 import { toReadableSpan } from '../../src/export/toReadableSpan.js';
-import {
-  encodeRetryStatus,
-  type OtlpReceiver,
-  type ReceiverAnswer,
-  startOtlpReceiver,
-} from '../support/otlpReceiver.js';
 
 // --- helpers ---
 

@@ -11,6 +11,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import test, { type ExecutionContext } from 'ava';
 import { generate } from 'selfsigned';
 import { stringify } from 'yaml';
+import { type KubeletStandIn, startKubeletStandIn } from '../../sim/kubeletStandIn.js';
 import { findKubeconfig, kubeconfigAccess } from '../../src/kubelet/kubeconfigAccess.js';
 import {
   type KubeletAccess,
@@ -18,7 +19,6 @@ import {
   KubeletError,
   type KubeletErrorKind,
 } from '../../src/kubelet/kubeletClient.js';
-import { type KubeletStandIn, startKubeletStandIn } from '../support/kubeletStandIn.js';
 
 const FIXTURE = readFileSync(
   new URL('../fixtures/kubelet/podlist-init-and-restart.json', import.meta.url),

@@ -9,6 +9,11 @@ import { join } from 'node:path';
 import { createGzip } from 'node:zlib';
 import test, { type ExecutionContext } from 'ava';
 import {
+  type KubeletStandIn,
+  type KubeletStandInOptions,
+  startKubeletStandIn,
+} from '../../sim/kubeletStandIn.js';
+import {
   type KubeletAccess,
   type KubeletAccessMaterial,
   KubeletClient,
@@ -16,11 +21,6 @@ import {
   KubeletError,
   type KubeletErrorKind,
 } from '../../src/kubelet/kubeletClient.js';
-import {
-  type KubeletStandIn,
-  type KubeletStandInOptions,
-  startKubeletStandIn,
-} from '../support/kubeletStandIn.js';
 
 const FIXTURE = readFileSync(
   new URL('../fixtures/kubelet/podlist-init-and-restart.json', import.meta.url),

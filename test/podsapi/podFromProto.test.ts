@@ -12,7 +12,7 @@ import {
   type RawObject,
   SECRET_MARKER,
   unrelatedPod,
-} from '../support/podBuilder.js';
+} from '../../sim/podBuilder.js';
 
 const T0 = '2025-06-01T08:00:00Z';
 const OPTIONS = { envNames: ['TRACEPARENT'] };

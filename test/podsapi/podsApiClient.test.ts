@@ -11,7 +11,7 @@ import {
   type PodsApiClientOptions,
   type PodsApiEvent,
 } from '../../src/podsapi/podsApiClient.js';
-import { buildPod, plusSeconds, type RawObject } from '../support/podBuilder.js';
+import { buildPod, plusSeconds, type RawObject } from '../../sim/podBuilder.js';
 
 const T0 = '2025-06-01T08:00:00Z';
 

@@ -6,14 +6,20 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import type { JaegerDocument } from '../../scripts/lib/jaegerJson.js';
 import type { OtlpJsonDocument } from '../../scripts/lib/otlpJson.js';
-import { SECRET_MARKER } from '../support/podBuilder.js';
+import { SECRET_MARKER } from '../../sim/podBuilder.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 
-function runDemo(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+interface DemoRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function runDemo(args: string[]): Promise<DemoRun> {
   return new Promise((resolve) => {
     const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['scripts/demo.ts', ...args], {
       cwd: ROOT,
@@ -32,18 +38,17 @@ function runDemo(args: string[]): Promise<{ code: number | null; stdout: string;
   });
 }
 
-test('demo: plays the busy node, prints a rooted waterfall, writes OTLP/JSON and HTML', async (t) => {
-  t.timeout(90_000);
+/** Plays TIMELINE at SPEED with `--out` a temporary directory (removed when the test ends). */
+async function playDemo(t: ExecutionContext, timeline: string, speed: number) {
   const out = mkdtempSync(join(tmpdir(), 'kse-demo-'));
   t.teardown(() => rmSync(out, { recursive: true, force: true }));
-  const { code, stdout, stderr } = await runDemo([
-    '--timeline',
-    'timelines/busy-node.yaml',
-    '--speed',
-    '8',
-    '--out',
-    out,
-  ]);
+  const run = await runDemo(['--timeline', timeline, '--speed', String(speed), '--out', out]);
+  return { ...run, out };
+}
+
+test('demo: plays the busy node, prints a rooted waterfall, writes OTLP/JSON and HTML', async (t) => {
+  t.timeout(90_000);
+  const { code, stdout, stderr, out } = await playDemo(t, 'timelines/busy-node.yaml', 8);
   t.is(code, 0, stderr);
   t.false(stdout.includes('\u001b'), 'no colour codes when stdout is not a terminal');
   for (const text of [stdout, stderr]) t.false(text.includes(SECRET_MARKER));
@@ -65,26 +70,15 @@ test('demo: plays the busy node, prints a rooted waterfall, writes OTLP/JSON and
   const ids = new Set(spans.map((s) => s.spanId));
   t.true(spans.length > 20);
   for (const s of spans) {
-    t.regex(s.traceId, /^[0-9a-f]{32}$/);
-    t.regex(s.startTimeUnixNano, /^\d+$/);
     if (s.parentSpanId !== undefined) t.true(ids.has(s.parentSpanId), `${s.name} has its parent`);
   }
   const services = doc.resourceSpans.map(
     (r) => r.resource.attributes.find((a) => a.key === 'service.name')?.value,
   );
   t.true(services.some((v) => JSON.stringify(v) === '{"stringValue":"kubelet-span-exporter"}'));
-  // Jaeger's own JSON: the same spans, every reference resolved within its trace
+  // Jaeger's own JSON holds the same spans (its format: test/scripts/traceOutputs.test.ts)
   const jaeger = JSON.parse(readFileSync(join(out, 'trace.jaeger.json'), 'utf8')) as JaegerDocument;
-  const jaegerSpans = jaeger.data.flatMap((trace) => trace.spans);
-  t.is(jaegerSpans.length, spans.length);
-  for (const trace of jaeger.data) {
-    const inTrace = new Set(trace.spans.map((s) => s.spanID));
-    for (const s of trace.spans) {
-      t.is(s.traceID, trace.traceID);
-      t.truthy(trace.processes[s.processID]);
-      for (const ref of s.references) t.true(inTrace.has(ref.spanID), `${s.operationName}`);
-    }
-  }
+  t.is(jaeger.data.flatMap((trace) => trace.spans).length, spans.length);
   const html = readFileSync(join(out, 'trace.html'), 'utf8');
   t.true(html.includes('<svg'));
   t.false(html.includes(SECRET_MARKER));
@@ -92,16 +86,7 @@ test('demo: plays the busy node, prints a rooted waterfall, writes OTLP/JSON and
 
 test('demo: a timeline by name on two nodes (stock Litmus): one agent per node, one trace per run', async (t) => {
   t.timeout(90_000);
-  const out = mkdtempSync(join(tmpdir(), 'kse-demo-'));
-  t.teardown(() => rmSync(out, { recursive: true, force: true }));
-  const { code, stdout, stderr } = await runDemo([
-    '--timeline',
-    'stock-litmus',
-    '--speed',
-    '6',
-    '--out',
-    out,
-  ]);
+  const { code, stdout, stderr, out } = await playDemo(t, 'stock-litmus', 6);
   t.is(code, 0, stderr);
   t.regex(stdout, /2 agents \(worker-1, worker-2\)/);
   t.is(stdout.split('\n').filter((l) => l.startsWith('trace ')).length, 2, 'two runs, two traces');

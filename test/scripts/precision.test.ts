@@ -27,7 +27,7 @@ import {
   type TruthPod,
   timelineActions,
 } from '../../scripts/lib/precisionTimeline.js';
-import type { ReceivedSpan } from '../support/otlpReceiver.js';
+import type { ReceivedSpan } from '../../sim/otlpReceiver.js';
 
 const MS = 1_000_000n;
 const ANCHOR = 1_795_000_000_123_456_789n;

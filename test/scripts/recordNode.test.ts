@@ -9,9 +9,9 @@ import {
   podListBody,
   SECRET_MARKER,
   unrelatedPod,
-} from '../support/podBuilder.js';
-import { loadTimeline } from '../support/simulator/loadTimeline.js';
-import { createNodeSimulator } from '../support/simulator/nodeSimulator.js';
+} from '../../sim/podBuilder.js';
+import { loadTimeline } from '../../sim/timeline/loadTimeline.js';
+import { createNodeSimulator } from '../../sim/timeline/nodeSimulator.js';
 
 const SCRIPT = new URL('../../scripts/record-node.sh', import.meta.url).pathname;
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';

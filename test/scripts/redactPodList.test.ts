@@ -14,7 +14,7 @@ import {
   type RawObject,
   SECRET_MARKER,
   unrelatedPod,
-} from '../support/podBuilder.js';
+} from '../../sim/podBuilder.js';
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const SPAN = '00f067aa0ba902b7';

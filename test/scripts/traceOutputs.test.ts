@@ -5,7 +5,7 @@ import { toOtlpJson } from '../../scripts/lib/otlpJson.js';
 import { exportRequest } from '../../scripts/lib/otlpSend.js';
 import { renderTraceHtml } from '../../scripts/lib/traceHtml.js';
 import { renderWaterfall } from '../../scripts/lib/waterfall.js';
-import type { ReceivedSpan } from '../support/otlpReceiver.js';
+import type { ReceivedSpan } from '../../sim/otlpReceiver.js';
 
 const TRACE = 'b7ad6b7169203331f36f6bfa7a0e2c85';
 const S = 1_000_000_000n;

@@ -10,7 +10,7 @@ import test from 'ava';
 import { PodsApiServer, type PodsApiServerOptions } from '../../../sim/podsapi/podsApiServer.js';
 import { PodsApiClient, type PodsApiEvent } from '../../../src/podsapi/podsApiClient.js';
 import { podsApiService } from '../../../src/podsapi/podsApiProto.js';
-import { buildPod, plusSeconds, type RawObject } from '../../support/podBuilder.js';
+import { buildPod, plusSeconds, type RawObject } from '../../../sim/podBuilder.js';
 
 const T0 = '2025-06-01T08:00:00Z';
 const DECODE = { envNames: ['TRACEPARENT'] };

@@ -1,6 +1,6 @@
 import test from 'ava';
-import { loadTimeline } from './loadTimeline.js';
-import { timelineForNode, timelineNodes } from './nodeTimeline.js';
+import { loadTimeline } from '../../../sim/timeline/loadTimeline.js';
+import { timelineForNode, timelineNodes } from '../../../sim/timeline/nodeTimeline.js';
 
 const path = (name: string) => new URL(`../../../timelines/${name}.yaml`, import.meta.url).pathname;
 const names = (items: readonly string[]) =>

@@ -80,12 +80,12 @@ export interface NodeSimulator {
 }
 
 /** A pod the kubelet read from a manifest file: its status skips the API-server round trip. */
-export function isStaticPodText(item: string): boolean {
+function isStaticPodText(item: string): boolean {
   return item.includes('"kubernetes.io/config.source":"file"');
 }
 
 /** `{"kind":"PodList",...,"items":[...]}` + newline from pod JSON texts (as `podListBody`). */
-export function podListText(items: readonly string[]): string {
+function podListText(items: readonly string[]): string {
   return `{"kind":"PodList","apiVersion":"v1","metadata":{},"items":[${items.join(',')}]}\n`;
 }
 

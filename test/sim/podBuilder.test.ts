@@ -1,8 +1,6 @@
 import { readFileSync } from 'node:fs';
 import test from 'ava';
 import { type IPod, Pod } from 'kubernetes-models/v1/Pod';
-import { decodePodList } from '../../src/core/decodePodList.js';
-import type { KubeletPod } from '../../src/core/kubeletPod.js';
 import {
   buildPod,
   buildPodList,
@@ -17,7 +15,9 @@ import {
   type RawObject,
   SECRET_MARKER,
   unrelatedPod,
-} from './podBuilder.js';
+} from '../../sim/podBuilder.js';
+import { decodePodList } from '../../src/core/decodePodList.js';
+import type { KubeletPod } from '../../src/core/kubeletPod.js';
 
 const FIXTURES = new URL('../fixtures/kubelet/', import.meta.url);
 const T0 = '2025-06-01T10:00:00Z';

@@ -20,8 +20,8 @@ import type { ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { generate } from 'selfsigned';
-import { configSeenZone, formatConfigSeen } from './simulator/configSeen.js';
-import { hashFraction, seededRandom, shuffleInPlace } from './simulator/seededRandom.js';
+import { configSeenZone, formatConfigSeen } from './timeline/configSeen.js';
+import { hashFraction, seededRandom, shuffleInPlace } from './timeline/seededRandom.js';
 
 /**
  * A one-off fault served instead of the body to one authenticated `GET /pods`.

@@ -23,7 +23,7 @@
  * Plain module (no test-framework imports).
  */
 import { createHash } from 'node:crypto';
-import { DEFAULT_NODE_UTC_OFFSET, formatConfigSeen } from './simulator/configSeen.js';
+import { DEFAULT_NODE_UTC_OFFSET, formatConfigSeen } from './timeline/configSeen.js';
 
 /** A raw JSON object as the kubelet serves it. */
 export type RawObject = Record<string, unknown>;
@@ -193,7 +193,7 @@ export function containerId(seed: string): string {
 const SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 
 /** A Kubernetes-like random-looking suffix (`x7k2q`) derived from `seed`. */
-export function nameSuffix(seed: string, length = 5): string {
+function nameSuffix(seed: string, length = 5): string {
   const h = sha256(`suffix:${seed}`);
   let out = '';
   for (let i = 0; i < length; i++) {

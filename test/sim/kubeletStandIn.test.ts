@@ -6,8 +6,8 @@ import {
   type KubeletStandIn,
   type KubeletStandInOptions,
   startKubeletStandIn,
-} from './kubeletStandIn.js';
-import { buildPod, plusSeconds, podListBody, type RawObject } from './podBuilder.js';
+} from '../../sim/kubeletStandIn.js';
+import { buildPod, plusSeconds, podListBody, type RawObject } from '../../sim/podBuilder.js';
 
 const T0 = '2026-11-23T10:00:00Z';
 

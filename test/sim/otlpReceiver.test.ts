@@ -5,7 +5,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import test from 'ava';
-import { encodeRetryStatus, type OtlpReceiver, startOtlpReceiver } from './otlpReceiver.js';
+import { encodeRetryStatus, type OtlpReceiver, startOtlpReceiver } from '../../sim/otlpReceiver.js';
 
 // Built by hand (not by src/export) so the receiver is checked against the upstream serializer only.
 function readable(name: string, spanId = 'b7ad6b7169203331'): ReadableSpan {

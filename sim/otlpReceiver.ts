@@ -1,3 +1,11 @@
+/**
+ * An OTLP/gRPC trace receiver for tests, demos and benchmarks: a real grpc-js server that decodes
+ * what arrives on the wire with its own copy of the trace service (`otlp/trace_service.proto`,
+ * written here) and keeps the spans, decoded, in arrival order; a responder can reject requests
+ * (status and RetryInfo) to play a collector under pressure or down.
+ *
+ * Plain module (no test-framework imports).
+ */
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';

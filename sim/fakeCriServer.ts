@@ -19,7 +19,7 @@ import {
   type WireListPodSandboxRequest,
   type WireListPodSandboxResponse,
   type WirePodSandbox,
-} from '../../src/cri/criProto.js';
+} from '../src/cri/criProto.js';
 
 /** A container the fake runtime knows. Times are nanoseconds since the epoch. */
 export interface FakeContainer {

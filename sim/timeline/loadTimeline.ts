@@ -18,7 +18,7 @@ const MAX_EXTENDS_DEPTH = 8;
  * A scripted document merged with what it extends: its pods and trace spans come after the
  * base's; any other field it sets replaces the base's.
  */
-export function mergeTimelineDocuments(
+function mergeTimelineDocuments(
   base: ScriptedTimelineDocument,
   child: ScriptedTimelineDocument,
 ): ScriptedTimelineDocument {
