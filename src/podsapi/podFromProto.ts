@@ -47,8 +47,6 @@ export type PodFromProtoResult =
 
 const CONFIG_SEEN = 'kubernetes.io/config.seen';
 const TRACESTATE = 'TRACESTATE';
-const ANNOTATION_REF_PREFIX = "metadata.annotations['";
-const REF_SUFFIX = "']";
 /** `EnvVarSource` members other than `fieldRef`, in Go's field (and JSON key) order. */
 const OTHER_SOURCES = ['resourceFieldRef', 'configMapKeyRef', 'secretKeyRef', 'fileKeyRef'];
 /** 0001-01-01T00:00:00Z, Go's zero `time.Time`, and 9999-12-31T23:59:59Z: what RFC 3339 can show. */
@@ -58,33 +56,47 @@ const MAX_SECONDS = 253402300799n;
 type Message = { readonly [key: string]: unknown };
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
+/** Thrown inside this module only; `path` grows segment by segment on the way out (see `at`). */
 class Malformed extends Error {
+  readonly path: string[];
   constructor(
-    public path: string,
+    path: string,
     readonly problem: string,
   ) {
     super(problem);
+    this.path = path === '' ? [] : [path];
   }
 }
 
-function within(error: unknown, prefix: string): never {
-  if (error instanceof Malformed) {
-    error.path = error.path === '' ? prefix : `${prefix}.${error.path}`;
+/** Runs `decode`, placing the path of a {@link Malformed} it throws under `segment`. */
+function at<T>(segment: string, decode: () => T): T {
+  try {
+    return decode();
+  } catch (error) {
+    if (error instanceof Malformed) error.path.unshift(segment);
+    throw error;
   }
-  throw error;
 }
 
 function isMessage(value: unknown): value is Message {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** A value by its type only (numbers also by value): never a string's content. */
 function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (value === undefined) return 'nothing';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'number') return `the number ${value}`;
-  if (typeof value === 'string') return value === '' ? 'an empty string' : 'a string';
-  return typeof value === 'object' ? 'a message' : `a ${typeof value}`;
+  switch (typeof value) {
+    case 'undefined':
+      return 'nothing';
+    case 'number':
+      return `the number ${value}`;
+    case 'string':
+      return value.length === 0 ? 'an empty string' : 'a string';
+    case 'object':
+      if (value === null) return 'null';
+      return Array.isArray(value) ? 'a list' : 'a message';
+    default:
+      return `a ${typeof value}`;
+  }
 }
 
 function fail(path: string, expected: string, got: unknown): never {
@@ -140,18 +152,12 @@ function listField(msg: Message, key: string): readonly unknown[] {
 }
 
 function decodeList<T>(msg: Message, key: string, decode: (element: Message) => T): T[] {
-  const list = listField(msg, key);
-  const out: T[] = [];
-  for (let i = 0; i < list.length; i++) {
-    const element = list[i];
-    try {
+  return listField(msg, key).map((element, i) =>
+    at(`${key}[${i}]`, () => {
       if (!isMessage(element)) fail('', 'a message', element);
-      out.push(decode(element));
-    } catch (error) {
-      within(error, `${key}[${i}]`);
-    }
-  }
-  return out;
+      return decode(element);
+    }),
+  );
 }
 
 /** `seconds` as a bigint: the loader gives int64 as a decimal string (a number is accepted too). */
@@ -177,7 +183,7 @@ function formatTime(seconds: bigint, nanos: number): string {
 function valueTime(msg: Message, key: string): string | null {
   const time = messageField(msg, key);
   if (time === undefined) return null;
-  try {
+  return at(key, () => {
     const seconds = secondsOf(time);
     const nanos = int32Field(time, 'nanos');
     if (nanos < 0 || nanos > 999_999_999) fail('nanos', 'nanoseconds (0 to 999999999)', nanos);
@@ -187,9 +193,7 @@ function valueTime(msg: Message, key: string): string | null {
       throw new Malformed('seconds', 'expected a time between years 1 and 9999');
     }
     return formatTime(seconds, nanos);
-  } catch (error) {
-    within(error, key);
-  }
+  });
 }
 
 /** A `*Time` (`deletionTimestamp`): absent stays absent; a zero time is JSON `null`, i.e. absent. */
@@ -198,40 +202,27 @@ function pointerTime(msg: Message, key: string): string | undefined {
   return valueTime(msg, key) ?? undefined;
 }
 
+/** `metadata.annotations['key']` names an annotation the env entry reads. */
+const ANNOTATION_REF = /^metadata\.annotations\['(.*)'\]$/s;
+
 function decodeValueFrom(valueFrom: Message, annotationRefs: string[]): EnvSource {
   const fieldRef = messageField(valueFrom, 'fieldRef');
-  if (fieldRef !== undefined) {
-    let fieldPath: string;
-    try {
-      fieldPath = requiredString(fieldRef, 'fieldPath');
-    } catch (error) {
-      within(error, 'fieldRef');
-    }
-    if (
-      fieldPath.length >= ANNOTATION_REF_PREFIX.length + REF_SUFFIX.length &&
-      fieldPath.startsWith(ANNOTATION_REF_PREFIX) &&
-      fieldPath.endsWith(REF_SUFFIX)
-    ) {
-      annotationRefs.push(fieldPath.slice(ANNOTATION_REF_PREFIX.length, -REF_SUFFIX.length));
-    }
-    return { kind: 'fieldRef', fieldPath };
+  if (fieldRef === undefined) {
+    const source = OTHER_SOURCES.find((name) => messageField(valueFrom, name) !== undefined);
+    // None this `.proto` declares: a newer kubelet's (its JSON would name it), or none at all.
+    return { kind: 'unresolvable', source: source ?? 'unknown' };
   }
-  for (const source of OTHER_SOURCES) {
-    if (messageField(valueFrom, source) !== undefined) return { kind: 'unresolvable', source };
-  }
-  // No source this `.proto` declares: a newer kubelet's (its JSON would name it), or none at all.
-  return { kind: 'unresolvable', source: 'unknown' };
+  const fieldPath = at('fieldRef', () => requiredString(fieldRef, 'fieldPath'));
+  const annotation = ANNOTATION_REF.exec(fieldPath)?.[1];
+  if (annotation !== undefined) annotationRefs.push(annotation);
+  return { kind: 'fieldRef', fieldPath };
 }
 
 function decodeEnvEntry(entry: Message, annotationRefs: string[]): EnvSource {
   const value = omitEmpty(entry, 'value');
   const valueFrom = messageField(entry, 'valueFrom');
   if (valueFrom === undefined || value !== undefined) return { kind: 'value', value: value ?? '' };
-  try {
-    return decodeValueFrom(valueFrom, annotationRefs);
-  } catch (error) {
-    within(error, 'valueFrom');
-  }
+  return at('valueFrom', () => decodeValueFrom(valueFrom, annotationRefs));
 }
 
 /** The kept env entries; a later entry of the same name wins. Other entries are not read. */
@@ -247,11 +238,10 @@ function decodeEnv(
     if (!isMessage(entry)) continue;
     const name = entry.name;
     if (typeof name !== 'string' || !keep.has(name)) continue;
-    try {
-      env.set(name, decodeEnvEntry(entry, annotationRefs));
-    } catch (error) {
-      within(error, `env[${i}]`);
-    }
+    env.set(
+      name,
+      at(`env[${i}]`, () => decodeEnvEntry(entry, annotationRefs)),
+    );
   }
   return env;
 }
@@ -293,32 +283,30 @@ function decodeTerminated(raw: Message): TerminatedState {
 
 const NO_STATE: ContainerState = Object.freeze({});
 
+function decodeWaiting(waiting: Message): { reason?: string; message?: string } {
+  const reason = omitEmpty(waiting, 'reason');
+  const message = omitEmpty(waiting, 'message');
+  return {
+    ...(reason === undefined ? {} : { reason }),
+    ...(message === undefined ? {} : { message }),
+  };
+}
+
 function decodeState(status: Message, key: 'state' | 'lastState'): ContainerState {
   const raw = messageField(status, key);
   if (raw === undefined) return NO_STATE;
-  const out: Mutable<ContainerState> = {};
-  let part: string = key;
-  try {
+  return at(key, () => {
+    const out: Mutable<ContainerState> = {};
     const waiting = messageField(raw, 'waiting');
     const running = messageField(raw, 'running');
     const terminated = messageField(raw, 'terminated');
-    part = `${key}.waiting`;
-    if (waiting !== undefined) {
-      const w: { reason?: string; message?: string } = {};
-      const reason = omitEmpty(waiting, 'reason');
-      if (reason !== undefined) w.reason = reason;
-      const message = omitEmpty(waiting, 'message');
-      if (message !== undefined) w.message = message;
-      out.waiting = w;
-    }
-    part = `${key}.running`;
-    if (running !== undefined) out.running = { startedAt: valueTime(running, 'startedAt') };
-    part = `${key}.terminated`;
-    if (terminated !== undefined) out.terminated = decodeTerminated(terminated);
-  } catch (error) {
-    within(error, part);
-  }
-  return out;
+    if (waiting !== undefined) out.waiting = at('waiting', () => decodeWaiting(waiting));
+    if (running !== undefined)
+      out.running = { startedAt: at('running', () => valueTime(running, 'startedAt')) };
+    if (terminated !== undefined)
+      out.terminated = at('terminated', () => decodeTerminated(terminated));
+    return out;
+  });
 }
 
 function decodeStatuses(
@@ -384,58 +372,60 @@ function decodeAnnotations(metadata: Message, refs: readonly string[]): Record<s
 
 const NO_FIELDS: Message = Object.freeze({});
 
+/** The `metadata` part: identity, labels, times (annotations come last: env entries pick them). */
+function decodeMetadata(metadata: Message) {
+  const generateName = omitEmpty(metadata, 'generateName');
+  const creationTimestamp = valueTime(metadata, 'creationTimestamp') ?? undefined;
+  const deletionTimestamp = pointerTime(metadata, 'deletionTimestamp');
+  return {
+    uid: requiredString(metadata, 'uid'),
+    name: requiredString(metadata, 'name'),
+    namespace: requiredString(metadata, 'namespace'),
+    labels: decodeLabels(metadata),
+    optional: {
+      ...(generateName === undefined ? {} : { generateName }),
+      ...(creationTimestamp === undefined ? {} : { creationTimestamp }),
+      ...(deletionTimestamp === undefined ? {} : { deletionTimestamp }),
+    },
+  };
+}
+
 function decodePod(message: unknown, keep: ReadonlySet<string>): KubeletPod {
   if (!isMessage(message)) fail('', 'a Pod message', message);
   const metadata = messageField(message, 'metadata');
   if (metadata === undefined) fail('metadata', 'a message', message.metadata);
   const spec = messageField(message, 'spec') ?? NO_FIELDS;
   const status = messageField(message, 'status') ?? NO_FIELDS;
-  let section = 'metadata';
-  try {
-    const uid = requiredString(metadata, 'uid');
-    const name = requiredString(metadata, 'name');
-    const namespace = requiredString(metadata, 'namespace');
-    const labels = decodeLabels(metadata);
-    const generateName = omitEmpty(metadata, 'generateName');
-    const creationTimestamp = valueTime(metadata, 'creationTimestamp') ?? undefined;
-    const deletionTimestamp = pointerTime(metadata, 'deletionTimestamp');
-
-    section = 'spec';
-    const annotationRefs: string[] = [];
-    const initContainers = decodeContainers(spec, 'initContainers', keep, annotationRefs);
-    const containers = decodeContainers(spec, 'containers', keep, annotationRefs);
-    const nodeName = omitEmpty(spec, 'nodeName');
-
-    section = 'status';
-    const conditions = decodeConditions(status);
-    const initContainerStatuses = decodeStatuses(status, 'initContainerStatuses');
-    const containerStatuses = decodeStatuses(status, 'containerStatuses');
-    const phase = omitEmpty(status, 'phase');
-    const reason = omitEmpty(status, 'reason');
-
-    section = 'metadata';
-    const pod: Mutable<KubeletPod> = {
-      uid,
-      name,
-      namespace,
-      labels,
-      annotations: decodeAnnotations(metadata, annotationRefs),
-      initContainers,
-      containers,
-      conditions,
-      initContainerStatuses,
-      containerStatuses,
-    };
-    if (generateName !== undefined) pod.generateName = generateName;
-    if (creationTimestamp !== undefined) pod.creationTimestamp = creationTimestamp;
-    if (deletionTimestamp !== undefined) pod.deletionTimestamp = deletionTimestamp;
-    if (nodeName !== undefined) pod.nodeName = nodeName;
-    if (phase !== undefined) pod.phase = phase;
-    if (reason !== undefined) pod.reason = reason;
-    return pod;
-  } catch (error) {
-    within(error, section);
-  }
+  const meta = at('metadata', () => decodeMetadata(metadata));
+  const annotationRefs: string[] = [];
+  const fromSpec = at('spec', () => ({
+    initContainers: decodeContainers(spec, 'initContainers', keep, annotationRefs),
+    containers: decodeContainers(spec, 'containers', keep, annotationRefs),
+    nodeName: omitEmpty(spec, 'nodeName'),
+  }));
+  const fromStatus = at('status', () => ({
+    conditions: decodeConditions(status),
+    initContainerStatuses: decodeStatuses(status, 'initContainerStatuses'),
+    containerStatuses: decodeStatuses(status, 'containerStatuses'),
+    phase: omitEmpty(status, 'phase'),
+    reason: omitEmpty(status, 'reason'),
+  }));
+  const annotations = at('metadata', () => decodeAnnotations(metadata, annotationRefs));
+  const { nodeName, ...specLists } = fromSpec;
+  const { phase, reason, ...statusLists } = fromStatus;
+  return {
+    uid: meta.uid,
+    name: meta.name,
+    namespace: meta.namespace,
+    labels: meta.labels,
+    annotations,
+    ...specLists,
+    ...statusLists,
+    ...meta.optional,
+    ...(nodeName === undefined ? {} : { nodeName }),
+    ...(phase === undefined ? {} : { phase }),
+    ...(reason === undefined ? {} : { reason }),
+  };
 }
 
 /** `metadata.name`/`namespace`/`uid` of a rejected message, when they are non-empty strings. */
@@ -467,7 +457,7 @@ export function podFromProto(message: unknown, options: DecodeOptions): PodFromP
     if (!(error instanceof Malformed)) {
       return { ok: false, error: 'pod: not a readable message', ...identityOf(message) };
     }
-    const path = error.path === '' ? 'pod' : error.path;
+    const path = error.path.length === 0 ? 'pod' : error.path.join('.');
     return { ok: false, error: `${path}: ${error.problem}`, ...identityOf(message) };
   }
 }

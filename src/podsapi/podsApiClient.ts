@@ -25,7 +25,7 @@ import {
 } from './podsApiProto.js';
 
 /** grpc-js's default receive limit. */
-export const GRPC_DEFAULT_MAX_RECEIVE_BYTES = 4 * 1024 * 1024;
+const GRPC_DEFAULT_MAX_RECEIVE_BYTES = 4 * 1024 * 1024;
 
 export interface PodsApiClientOptions {
   /** gRPC target of the kubelet's socket, e.g. `unix:///var/lib/kubelet/pods-api/pods-api.sock`. */

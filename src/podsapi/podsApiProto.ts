@@ -13,7 +13,7 @@ import type * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 
 /** Absolute path of the bundled `.proto` (same relative URL from `src/podsapi/` and `dist/podsapi/`). */
-export const PODS_API_PROTO_PATH = fileURLToPath(
+const PODS_API_PROTO_PATH = fileURLToPath(
   new URL('../../proto/kubelet_pods_api_v1alpha1.proto', import.meta.url),
 );
 

@@ -1,11 +1,5 @@
 import test from 'ava';
 import fc from 'fast-check';
-import { podToProtoMessage } from '../../sim/podsapi/podToProtoMessage.js';
-import { encodePodMessage } from '../../sim/podsapi/simPodsApiProto.js';
-import { decodePodList } from '../../src/core/decodePodList.js';
-import type { KubeletPod } from '../../src/core/kubeletPod.js';
-import { decodePodBytes } from '../../src/podsapi/decodePodBytes.js';
-import { podFromProto } from '../../src/podsapi/podFromProto.js';
 import {
   buildPod,
   plusSeconds,
@@ -13,6 +7,12 @@ import {
   SECRET_MARKER,
   unrelatedPod,
 } from '../../sim/podBuilder.js';
+import { podToProtoMessage } from '../../sim/podsapi/podToProtoMessage.js';
+import { encodePodMessage } from '../../sim/podsapi/simPodsApiProto.js';
+import { decodePodList } from '../../src/core/decodePodList.js';
+import type { KubeletPod } from '../../src/core/kubeletPod.js';
+import { decodePodBytes } from '../../src/podsapi/decodePodBytes.js';
+import { podFromProto } from '../../src/podsapi/podFromProto.js';
 
 const T0 = '2025-06-01T08:00:00Z';
 const OPTIONS = { envNames: ['TRACEPARENT'] };

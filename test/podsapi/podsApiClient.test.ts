@@ -1,17 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import test from 'ava';
-import { PodsApiServer, type PodsApiServerOptions } from '../../sim/podsapi/podsApiServer.js';
+import { buildPod, plusSeconds, type RawObject } from '../../sim/podBuilder.js';
 import { podToProtoMessage } from '../../sim/podsapi/podToProtoMessage.js';
 import { encodePodMessage } from '../../sim/podsapi/simPodsApiProto.js';
-import {
-  PodsApiClient,
-  type PodsApiClientOptions,
-  type PodsApiEvent,
-} from '../../src/podsapi/podsApiClient.js';
-import { buildPod, plusSeconds, type RawObject } from '../../sim/podBuilder.js';
+import { PodsApiClient, type PodsApiEvent } from '../../src/podsapi/podsApiClient.js';
+import { eventsAfterSync, startPodsApiPair } from '../support/podsApiPair.js';
 
 const T0 = '2025-06-01T08:00:00Z';
 
@@ -23,29 +16,6 @@ function pod(name: string, annotations: Record<string, string> = {}): RawObject 
     annotations,
     containers: [{ name: 'main', state: 'running', startedAt: plusSeconds(T0, 2) }],
   });
-}
-
-async function setup(
-  t: { teardown: (fn: () => void | Promise<void>) => void },
-  serverOptions: Omit<PodsApiServerOptions, 'socketPath'>,
-  clientOptions: Partial<PodsApiClientOptions> = {},
-): Promise<{ server: PodsApiServer; client: PodsApiClient }> {
-  const dir = mkdtempSync(join(tmpdir(), 'pods-api-client-'));
-  const server = await PodsApiServer.start({
-    socketPath: join(dir, 'pods-api.sock'),
-    ...serverOptions,
-  });
-  const client = new PodsApiClient({
-    target: server.target,
-    decode: { envNames: ['TRACEPARENT'] },
-    ...clientOptions,
-  });
-  t.teardown(async () => {
-    client.close();
-    await server.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return { server, client };
 }
 
 async function untilSynced(client: PodsApiClient): Promise<PodsApiEvent[]> {
@@ -60,7 +30,7 @@ async function untilSynced(client: PodsApiClient): Promise<PodsApiEvent[]> {
 const code = (error: unknown) => (error as { code?: number }).code;
 
 test('falls back from v1alpha1 to v1beta1 on UNIMPLEMENTED, for watch and list', async (t) => {
-  const { server, client } = await setup(t, { pods: [pod('a')], versions: ['v1beta1'] });
+  const { server, client } = await startPodsApiPair(t, { pods: [pod('a')], versions: ['v1beta1'] });
   t.is(client.version, undefined);
   const events = await untilSynced(client);
   t.deepEqual(
@@ -76,13 +46,13 @@ test('falls back from v1alpha1 to v1beta1 on UNIMPLEMENTED, for watch and list',
 });
 
 test('a list also falls back on its own, and the version that answered is tried first', async (t) => {
-  const { client } = await setup(t, { pods: [pod('a')], versions: ['v1beta1'] });
+  const { client } = await startPodsApiPair(t, { pods: [pod('a')], versions: ['v1beta1'] });
   t.is((await client.listPods()).length, 1);
   t.is(client.version, 'v1beta1');
 });
 
 test('UNIMPLEMENTED on both versions is thrown (the gate is off)', async (t) => {
-  const { client } = await setup(t, { pods: [pod('a')], versions: [] });
+  const { client } = await startPodsApiPair(t, { pods: [pod('a')], versions: [] });
   t.is(code(await t.throwsAsync(client.listPods())), grpc.status.UNIMPLEMENTED);
   const error = await t.throwsAsync(async () => {
     for await (const _ of client.watch()) t.fail('no event');
@@ -94,7 +64,7 @@ test('UNIMPLEMENTED on both versions is thrown (the gate is off)', async (t) => 
 test('a message over 4 MiB fails with the default receive limit and arrives with a larger one', async (t) => {
   const big = pod('big', { 'example.com/blob': 'x'.repeat(5 * 1024 * 1024) });
   t.true(encodePodMessage(podToProtoMessage(big)).length > 4 * 1024 * 1024);
-  const { server, client } = await setup(t, { pods: [big] });
+  const { server, client } = await startPodsApiPair(t, { pods: [big] });
   t.is(code(await t.throwsAsync(client.listPods())), grpc.status.RESOURCE_EXHAUSTED);
   const watchError = await t.throwsAsync(() => untilSynced(client));
   t.is(code(watchError), grpc.status.RESOURCE_EXHAUSTED);
@@ -112,23 +82,16 @@ test('a message over 4 MiB fails with the default receive limit and arrives with
 });
 
 test('undecodable pod bytes, a pod without uid and an unknown event type are typed events; the stream goes on', async (t) => {
-  const { server, client } = await setup(t, { pods: [] });
+  const { server, client } = await startPodsApiPair(t, { pods: [] });
   const noUid = pod('no-uid');
   (noUid.metadata as Record<string, unknown>).uid = undefined;
-  const seen: PodsApiEvent[] = [];
-  let synced = false;
-  for await (const event of client.watch()) {
-    if (synced) seen.push(event);
-    if (event.type === 'INITIAL_SYNC_COMPLETE') {
-      synced = true;
-      server.sendRaw('ADDED', Buffer.from([0x0a, 0x05, 0x01]));
-      server.sendRaw('MODIFIED', encodePodMessage(podToProtoMessage(noUid)));
-      server.sendRaw(9);
-      server.sendRaw('ADDED');
-      server.setPods([pod('fine')]);
-    }
-    if (seen.length === 5) break;
-  }
+  const seen = await eventsAfterSync(client, 5, () => {
+    server.sendRaw('ADDED', Buffer.from([0x0a, 0x05, 0x01]));
+    server.sendRaw('MODIFIED', encodePodMessage(podToProtoMessage(noUid)));
+    server.sendRaw(9);
+    server.sendRaw('ADDED');
+    server.setPods([pod('fine')]);
+  });
   t.like(seen[0], {
     type: 'ADDED',
     pod: { ok: false, error: 'pod: not a protobuf v1.Pod (3 bytes)' },
@@ -147,7 +110,7 @@ test('undecodable pod bytes, a pod without uid and an unknown event type are typ
 });
 
 test('a FAILED_PRECONDITION at start is thrown without trying the beta', async (t) => {
-  const { server, client } = await setup(t, { pods: [], initializing: true });
+  const { server, client } = await startPodsApiPair(t, { pods: [], initializing: true });
   const error = await t.throwsAsync(() => untilSynced(client));
   t.is(code(error), grpc.status.FAILED_PRECONDITION);
   t.is(server.calls.watchPods, 1);

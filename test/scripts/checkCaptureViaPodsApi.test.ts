@@ -22,9 +22,8 @@ test('every pod of the fixtures is equal through the Pods API', (t) => {
 
 test('a JSON pod Go would never write (running without startedAt) is reported at its field', (t) => {
   const body = fixture('podlist-init-and-restart.json');
-  const statuses = (body.items[0]?.status as { containerStatuses: { state: unknown }[] })
-    .containerStatuses;
-  (statuses[0] as { state: unknown }).state = { running: {} };
+  const first = body.items[0] as { status: { containerStatuses: { state: unknown }[] } };
+  (first.status.containerStatuses[0] as { state: unknown }).state = { running: {} };
   const result = checkCaptureViaPodsApi(body);
   t.is(result.equal, body.items.length - 1);
   t.is(result.failures.length, 1);

@@ -2,18 +2,14 @@
  * The simulated Pods API as a client sees it: the agent's `PodsApiClient` (and, for the raw
  * wire, a bare grpc-js client) against `PodsApiServer` on a unix socket.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import test from 'ava';
-import { PodsApiServer, type PodsApiServerOptions } from '../../../sim/podsapi/podsApiServer.js';
-import { PodsApiClient, type PodsApiEvent } from '../../../src/podsapi/podsApiClient.js';
-import { podsApiService } from '../../../src/podsapi/podsApiProto.js';
 import { buildPod, plusSeconds, type RawObject } from '../../../sim/podBuilder.js';
+import type { PodsApiEvent } from '../../../src/podsapi/podsApiClient.js';
+import { podsApiService } from '../../../src/podsapi/podsApiProto.js';
+import { eventsAfterSync, startPodsApiPair } from '../../support/podsApiPair.js';
 
 const T0 = '2025-06-01T08:00:00Z';
-const DECODE = { envNames: ['TRACEPARENT'] };
 
 function pod(name: string, uid: string, phase: 'Running' | 'Succeeded' = 'Running'): RawObject {
   return buildPod({
@@ -34,21 +30,6 @@ const A = pod('a', '33333333-0000-4000-8000-000000000000');
 const B = pod('b', '11111111-0000-4000-8000-000000000000');
 const C = pod('c', '22222222-0000-4000-8000-000000000000');
 
-async function withServer(
-  t: { teardown: (fn: () => void | Promise<void>) => void },
-  options: Omit<PodsApiServerOptions, 'socketPath'>,
-): Promise<{ server: PodsApiServer; client: PodsApiClient }> {
-  const dir = mkdtempSync(join(tmpdir(), 'pods-api-'));
-  const server = await PodsApiServer.start({ socketPath: join(dir, 'pods-api.sock'), ...options });
-  const client = new PodsApiClient({ target: server.target, decode: DECODE });
-  t.teardown(async () => {
-    client.close();
-    await server.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return { server, client };
-}
-
 /** What an event says, for comparisons: type and the pod's name and uid. */
 function summary(event: PodsApiEvent): string {
   if (event.pod === undefined) return event.type;
@@ -61,7 +42,7 @@ function grpcCode(error: unknown): number | undefined {
 }
 
 test('a watch gets ADDED for every pod sorted by uid, then INITIAL_SYNC_COMPLETE without a pod', async (t) => {
-  const { client } = await withServer(t, { pods: [A, B, C] });
+  const { client } = await startPodsApiPair(t, { pods: [A, B, C] });
   const seen: string[] = [];
   for await (const event of client.watch()) {
     seen.push(summary(event));
@@ -81,19 +62,10 @@ test('a watch gets ADDED for every pod sorted by uid, then INITIAL_SYNC_COMPLETE
 
 test('setPods: ADDED for a new pod, MODIFIED for a changed one, nothing for an unchanged one, DELETED with only name, namespace and uid', async (t) => {
   const D = pod('d', '44444444-0000-4000-8000-000000000000');
-  const { server, client } = await withServer(t, { pods: [A, B, D] });
+  const { server, client } = await startPodsApiPair(t, { pods: [A, B, D] });
   const changedB = pod('b', '11111111-0000-4000-8000-000000000000', 'Succeeded');
-  const seen: PodsApiEvent[] = [];
-  let synced = false;
-  for await (const event of client.watch()) {
-    if (synced) seen.push(event);
-    if (event.type === 'INITIAL_SYNC_COMPLETE') {
-      synced = true;
-      // A first and unchanged: an event for it would come first.
-      server.setPods([A, changedB, C]);
-    }
-    if (seen.length === 3) break;
-  }
+  // A first and unchanged: an event for it would come first.
+  const seen = await eventsAfterSync(client, 3, () => server.setPods([A, changedB, C]));
   t.deepEqual(seen.map(summary), [
     'MODIFIED b 11111111-0000-4000-8000-000000000000',
     'ADDED c 22222222-0000-4000-8000-000000000000',
@@ -113,7 +85,7 @@ test('setPods: ADDED for a new pod, MODIFIED for a changed one, nothing for an u
 });
 
 test('sendModified sends a pod as given (an older status) without changing the list', async (t) => {
-  const { server, client } = await withServer(t, { pods: [A] });
+  const { server, client } = await startPodsApiPair(t, { pods: [A] });
   const older = buildPod({
     name: 'a',
     uid: '33333333-0000-4000-8000-000000000000',
@@ -133,7 +105,7 @@ test('sendModified sends a pod as given (an older status) without changing the l
 });
 
 test('initializing: every call answers FAILED_PRECONDITION, and is served once it is over', async (t) => {
-  const { server, client } = await withServer(t, { pods: [A], initializing: true });
+  const { server, client } = await startPodsApiPair(t, { pods: [A], initializing: true });
   const listError = await t.throwsAsync(client.listPods());
   t.is(grpcCode(listError), grpc.status.FAILED_PRECONDITION);
   t.regex(listError?.message ?? '', /Kubelet is initializing/);
@@ -148,7 +120,7 @@ test('initializing: every call answers FAILED_PRECONDITION, and is served once i
 });
 
 test('rate limit: ListPods and GetPod answer RESOURCE_EXHAUSTED, WatchPods is not limited', async (t) => {
-  const { server, client } = await withServer(t, { pods: [A] });
+  const { server, client } = await startPodsApiPair(t, { pods: [A] });
   server.rateLimited = true;
   t.is(grpcCode(await t.throwsAsync(client.listPods())), grpc.status.RESOURCE_EXHAUSTED);
   t.is(
@@ -163,7 +135,7 @@ test('rate limit: ListPods and GetPod answer RESOURCE_EXHAUSTED, WatchPods is no
 });
 
 test('dropWatches ends an open watch with its code after the events already sent', async (t) => {
-  const { server, client } = await withServer(t, { pods: [A] });
+  const { server, client } = await startPodsApiPair(t, { pods: [A] });
   const seen: string[] = [];
   const error = await t.throwsAsync(async () => {
     for await (const event of client.watch()) {
@@ -180,7 +152,7 @@ test('dropWatches ends an open watch with its code after the events already sent
 });
 
 test('a version not served answers UNIMPLEMENTED on the wire', async (t) => {
-  const { server } = await withServer(t, { pods: [A], versions: ['v1beta1'] });
+  const { server } = await startPodsApiPair(t, { pods: [A], versions: ['v1beta1'] });
   const raw = new grpc.Client(server.target, grpc.credentials.createInsecure());
   t.teardown(() => raw.close());
   const call = (version: 'v1alpha1' | 'v1beta1') =>
@@ -200,7 +172,7 @@ test('a version not served answers UNIMPLEMENTED on the wire', async (t) => {
 });
 
 test('waitForWatches resolves once a watch has its initial events', async (t) => {
-  const { server, client } = await withServer(t, { pods: [A, B] });
+  const { server, client } = await startPodsApiPair(t, { pods: [A, B] });
   const waited = server.waitForWatches(1);
   const iterator = client.watch();
   const first = await iterator.next();
