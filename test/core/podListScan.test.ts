@@ -1,17 +1,17 @@
 import test from 'ava';
 import {
-  type PodListScan,
-  type ScannedItem,
-  type ScanTargets,
-  scanPodList,
-} from '../../src/core/podListScan.js';
-import {
   buildPod,
   deterministicUid,
   podListBody,
   type RawObject,
   unrelatedPod,
-} from '../support/podBuilder.js';
+} from '../../sim/podBuilder.js';
+import {
+  type PodListScan,
+  type ScannedItem,
+  type ScanTargets,
+  scanPodList,
+} from '../../src/core/podListScan.js';
 
 const T0 = '2026-11-23T10:00:00Z';
 const encode = (text: string) => new TextEncoder().encode(text);

@@ -6,6 +6,13 @@
 import { isDeepStrictEqual } from 'node:util';
 import test from 'ava';
 import fc from 'fast-check';
+import {
+  buildPod,
+  litmusTraceParentValue,
+  podListBody,
+  type RawObject,
+  unrelatedPod,
+} from '../../sim/podBuilder.js';
 import { decodePodList } from '../../src/core/decodePodList.js';
 import type { KubeletPod } from '../../src/core/kubeletPod.js';
 import {
@@ -17,13 +24,6 @@ import {
   type PodListSelectionOptions,
   selectFromPodList,
 } from '../../src/core/selectFromPodList.js';
-import {
-  buildPod,
-  litmusTraceParentValue,
-  podListBody,
-  type RawObject,
-  unrelatedPod,
-} from '../support/podBuilder.js';
 
 const T0 = '2026-11-23T10:00:00Z';
 const ENV_NAMES = ['TRACEPARENT', 'TRACE_PARENT'];
