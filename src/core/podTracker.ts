@@ -6,7 +6,7 @@
  */
 import { collectRuntimeQueries } from './collectRuntimeQueries.js';
 import { endPod } from './endPod.js';
-import type { KubeletPod } from './kubeletPod.js';
+import { type KubeletPod, SEEN_ANNOTATION } from './kubeletPod.js';
 import { KubeletRestartHold } from './kubeletRestartHold.js';
 import { markChanged, newObservation, type Observation } from './observation.js';
 import {
@@ -23,7 +23,7 @@ import { compareTime, diffMillis, parseTime, type Time } from './time.js';
 import { fromSnapshot, hasOpenRuns, refOf, type TrackedPod, toSnapshot } from './trackedPod.js';
 import type { TrackerNotice } from './trackerNotice.js';
 import type { TrackerSnapshot } from './trackerSnapshot.js';
-import { SEEN_ANNOTATION, updatePod } from './updatePod.js';
+import { updatePod } from './updatePod.js';
 
 export type { PodTrackerOptions } from './podTrackerOptions.js';
 export type { SpanEvent } from './spanData.js';

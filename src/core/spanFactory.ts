@@ -1,3 +1,7 @@
+/**
+ * Owns building the spans of one pod (pod, phase and container-run spans) with deterministic ids,
+ * and clamping a span to the observation time.
+ */
 import { ATTR } from './attributeNames.js';
 import { parseImageReference } from './imageReference.js';
 import type { TraceOrigin } from './resolvePodContext.js';

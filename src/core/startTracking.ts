@@ -2,14 +2,13 @@
  * Owns starting to track a pod: its trace identity from the context decision (with the notice
  * that reports it) and whether it finished before the catch-up cutoff.
  */
-import type { KubeletPod } from './kubeletPod.js';
+import { type KubeletPod, TERMINAL_PHASES } from './kubeletPod.js';
 import type { Observation } from './observation.js';
 import { podBaseName } from './podBaseName.js';
 import { resolvePodContext } from './resolvePodContext.js';
 import type { PodIdentity } from './spanFactory.js';
 import { compareTime, parseTime, type Time } from './time.js';
 import { refOf, type TrackedPod } from './trackedPod.js';
-import { TERMINAL_PHASES } from './updatePod.js';
 
 /**
  * Starts tracking a pod seen for the first time: the context decision (made here once, kept for

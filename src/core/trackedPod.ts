@@ -1,3 +1,7 @@
+/**
+ * Owns the tracker's live state of one pod and its containers (`TrackedPod`, `ContainerTrack`),
+ * the record of runs already built, and the mapping to and from the snapshot.
+ */
 import type { SpanEvent } from './spanData.js';
 import type { PodIdentity } from './spanFactory.js';
 import type { Time } from './time.js';

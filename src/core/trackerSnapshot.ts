@@ -1,3 +1,7 @@
+/**
+ * Owns the tracker's persisted state as plain JSON data (`TrackerSnapshot`) and its validation
+ * (`isTrackerSnapshot`).
+ */
 import type { SpanEvent } from './spanData.js';
 import type { PodIdentity } from './spanFactory.js';
 import { isTime, type Time } from './time.js';

@@ -6,7 +6,13 @@
 import { ATTR } from './attributeNames.js';
 import { emitRunSpan } from './childSpans.js';
 import { type ContainerRole, stepContainer } from './containerRuns.js';
-import type { ContainerSpec, ContainerStatus, KubeletPod } from './kubeletPod.js';
+import {
+  type ContainerSpec,
+  type ContainerStatus,
+  type KubeletPod,
+  SEEN_ANNOTATION,
+  TERMINAL_PHASES,
+} from './kubeletPod.js';
 import { markChanged, type Observation, setTracked } from './observation.js';
 import { addPodEvent } from './podEvents.js';
 import { emitPhaseSpans } from './podPhases.js';
@@ -15,9 +21,6 @@ import type { PodIdentity } from './spanFactory.js';
 import { parseTime } from './time.js';
 import { pollEdge } from './timeEdge.js';
 import { hasOpenRuns, MAX_REASONS, type TrackedPod } from './trackedPod.js';
-
-export const TERMINAL_PHASES = new Set(['Succeeded', 'Failed']);
-export const SEEN_ANNOTATION = 'kubernetes.io/config.seen';
 
 /** Brings a traced pod up to date with `pod` as this observation lists it. */
 export function updatePod(
