@@ -26,9 +26,7 @@ import type { TrackerSnapshot } from './trackerSnapshot.js';
 import { updatePod } from './updatePod.js';
 
 export type { PodTrackerOptions } from './podTrackerOptions.js';
-export type { SpanEvent } from './spanData.js';
-export type { PodRef } from './trackedPod.js';
-export type { StaleKind, TrackerNotice } from './trackerNotice.js';
+export type { TrackerNotice } from './trackerNotice.js';
 
 /** What the shell knows about a poll besides its pods. */
 export interface PollContext {
