@@ -25,7 +25,7 @@ export interface AgentDeps {
   /** Where spans go: the OTLP/gRPC exporter in production. */
   readonly target: ExportTarget;
   /** Turns core spans into SDK spans for the target. */
-  readonly convert: ConstructorParameters<typeof SpanExportQueue>[0]['convert'];
+  readonly convertBatch: ConstructorParameters<typeof SpanExportQueue>[0]['convertBatch'];
   /** From a laptop: the API server's node proxy and the kubeconfig's credentials. */
   readonly apiServerProxy?: { readonly baseUrl: string; readonly access: KubeletAccess };
   /** The runtime's nanosecond times for the spans a poll builds (CRI_ENDPOINT). */
@@ -111,7 +111,7 @@ export class Agent {
     });
     this.#queue = new SpanExportQueue({
       target: deps.target,
-      convert: deps.convert,
+      convertBatch: deps.convertBatch,
       maxBatchSize: config.export.maxBatchSize,
       scheduleDelayMs: config.export.scheduleDelayMs,
       maxPending: config.export.maxPendingSpans,

@@ -14,7 +14,7 @@ import { CriClient } from './cri/criClient.js';
 import { CriRuntimeLookup } from './cri/criRuntimeLookup.js';
 import { agentResource } from './export/agentResource.js';
 import { createOtlpExporter } from './export/createOtlpExporter.js';
-import { toReadableSpan } from './export/toReadableSpan.js';
+import { toReadableSpans } from './export/toReadableSpan.js';
 import { startHttpServer } from './httpServer.js';
 import { findKubeconfig, kubeconfigAccess } from './kubelet/kubeconfigAccess.js';
 import type { KubeletAccess } from './kubelet/kubeletClient.js';
@@ -102,7 +102,7 @@ async function main(): Promise<void> {
         url: config.otlp.endpoint,
         timeoutMillis: config.otlp.timeoutMs,
       }),
-      convert: (span) => toReadableSpan(span, resource, scope),
+      convertBatch: (spans) => toReadableSpans(spans, resource, scope),
     });
     agent.start();
   }

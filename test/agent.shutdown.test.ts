@@ -18,7 +18,7 @@ import { CheckpointStore } from '../src/checkpoint/checkpointStore.js';
 import { createClock } from '../src/clock.js';
 import { parseConfig } from '../src/config.js';
 import type { ExportTarget } from '../src/export/spanExportQueue.js';
-import { toReadableSpan } from '../src/export/toReadableSpan.js';
+import { toReadableSpans } from '../src/export/toReadableSpan.js';
 import { experimentClock } from './support/experimentClock.js';
 
 const NODE = 'worker-1';
@@ -103,7 +103,7 @@ async function runAndStop(options: {
     now: createClock(),
     hash: (input) => createHash('sha256').update(input).digest('hex'),
     target: options.target,
-    convert: (span) => toReadableSpan(span, resource, { name: 'test' }),
+    convertBatch: (spans) => toReadableSpans(spans, resource, { name: 'test' }),
     ...(store ? { checkpoint: store } : {}),
   });
   agent.start();

@@ -4,6 +4,8 @@
  * interval, distributions, and the Markdown tables.
  */
 import type { ReceivedSpan } from '../../sim/otlpReceiver.js';
+import { timeFromNanos, toNanos } from '../../src/core/time.js';
+import { edgeFrom, interval } from '../../src/core/timeEdge.js';
 import type { TruthPod, TruthRun } from './precisionTimeline.js';
 import { median, percentile } from './stats.js';
 
@@ -36,9 +38,8 @@ export interface RunMatch {
 const TOLERANCE_NS = 1000n;
 
 /**
- * Whether the true time lies in the interval a span edge states: `[reported, reported +
- * uncertainty]` for a reported time (`kubelet`, `cri`), `[reported - uncertainty, reported]` for
- * `poll` (the poll that noticed: the event happened before it).
+ * Whether the true time lies in the interval a span edge states (`interval(edge)` of the core:
+ * later than a reported `kubelet`/`cri` time, earlier than the `poll` that noticed).
  */
 export function withinStated(
   reportedNs: bigint,
@@ -46,10 +47,11 @@ export function withinStated(
   source: string,
   uncertaintyMs: number,
 ): boolean {
-  const width = BigInt(Math.round(uncertaintyMs * 1e6));
-  const [lo, hi] =
-    source === 'poll' ? [reportedNs - width, reportedNs] : [reportedNs, reportedNs + width];
-  return truthNs >= lo - TOLERANCE_NS && truthNs <= hi + TOLERANCE_NS;
+  if (source !== 'kubelet' && source !== 'cri' && source !== 'poll') return false;
+  const [lo, hi] = interval(edgeFrom(timeFromNanos(reportedNs), source, uncertaintyMs)).map(
+    toNanos,
+  );
+  return truthNs >= (lo ?? 0n) - TOLERANCE_NS && truthNs <= (hi ?? 0n) + TOLERANCE_NS;
 }
 
 /** `a - b` in ms. */

@@ -1,3 +1,7 @@
+/**
+ * Owns applying the container runtime's (CRI) nanosecond times to built spans: a container run's
+ * start, end and exit, and the sandbox's creation.
+ */
 import { ATTR } from './attributeNames.js';
 import type { AttributeValue, SpanData, SpanEvent } from './spanData.js';
 import { compareTime, type Time } from './time.js';

@@ -1,3 +1,7 @@
+/**
+ * Owns the derivation of a run's group trace id from its group label (a compatibility contract
+ * between agent versions).
+ */
 import type { HashFn } from './spanData.js';
 
 /** Version prefix of the derivation; changing the derivation means a new prefix. */

@@ -70,3 +70,9 @@ export interface KubeletPod {
   readonly initContainerStatuses: readonly ContainerStatus[];
   readonly containerStatuses: readonly ContainerStatus[];
 }
+
+/** Pod phases after which no container runs again. */
+export const TERMINAL_PHASES: ReadonlySet<string> = new Set(['Succeeded', 'Failed']);
+
+/** The kubelet's annotation of when it first saw the pod (nanoseconds; changes when it restarts). */
+export const SEEN_ANNOTATION = 'kubernetes.io/config.seen';

@@ -1,3 +1,4 @@
+/** Owns the hold on gone decisions while the kubelet is (re)starting (see `KubeletRestartHold`). */
 import { diffMillis, type Time } from './time.js';
 
 /**

@@ -1,3 +1,4 @@
+/** Owns the validity of a single label key or value, by the label selector grammar. */
 import { parseLabelSelector } from './labelSelector.js';
 
 /**

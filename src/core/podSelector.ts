@@ -1,3 +1,7 @@
+/**
+ * Owns `POD_SELECTOR`: parsing its `;`-separated alternatives and matching a pod's labels against
+ * them.
+ */
 import { type LabelSelector, matchesLabels, parseLabelSelector } from './labelSelector.js';
 
 /**

@@ -1,3 +1,7 @@
+/**
+ * Owns the context decision for a pod: its own trace context, its run's group trace, or why it is
+ * not traced.
+ */
 import { groupTraceId } from './groupTraceId.js';
 import type { KubeletPod } from './kubeletPod.js';
 import { isNonEmptyLabelValue } from './labelSyntax.js';

@@ -1,3 +1,7 @@
+/**
+ * Owns what the tracker is told about the container runtime (CRI) for one observation, and what it
+ * asks for.
+ */
 import type { RuntimeContainer } from './criTimes.js';
 import type { Time } from './time.js';
 

@@ -23,8 +23,9 @@
  */
 import { decodePodList, type MalformedPod } from './decodePodList.js';
 import type { KubeletPod } from './kubeletPod.js';
-import { type LabelSelector, matchesLabels, requiredKeys } from './labelSelector.js';
+import { type LabelSelector, requiredKeys } from './labelSelector.js';
 import { scanPodList } from './podListScan.js';
+import { selectPods } from './selectPods.js';
 
 export interface PodListSelectionOptions {
   /** Selector alternatives: a pod is selected when any of them matches (at least one). */
@@ -61,19 +62,6 @@ const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 const VERBATIM_KEY = /^[A-Za-z0-9._/-]+$/;
 const isVerbatim = (key: string): boolean => VERBATIM_KEY.test(key);
 
-function filterSelected(
-  pods: readonly KubeletPod[],
-  selectors: readonly LabelSelector[],
-  namespaces: readonly string[] | undefined,
-): KubeletPod[] {
-  const allowed = namespaces ? new Set(namespaces) : undefined;
-  return pods.filter(
-    (pod) =>
-      (!allowed || allowed.has(pod.namespace)) &&
-      selectors.some((selector) => matchesLabels(selector, pod.labels)),
-  );
-}
-
 /** `JSON.parse` of the whole body, then `decodePodList`: the errors are theirs. */
 function fullParse(
   body: Uint8Array,
@@ -90,7 +78,7 @@ function fullParse(
   if (!decoded.ok) return { ok: false, error: new Error(decoded.error) };
   return {
     ok: true,
-    selected: filterSelected(decoded.pods, options.selectors, options.namespaces),
+    selected: selectPods(decoded.pods, options.selectors, options.namespaces),
     malformed: decoded.malformed,
     items: decoded.pods.length + decoded.malformed.length,
     decoded: decoded.pods.length + decoded.malformed.length,
@@ -145,7 +133,7 @@ export function selectFromPodList(
   if (!decoded.ok) return fullParse(body, options, 'item');
   return {
     ok: true,
-    selected: filterSelected(decoded.pods, selectors, options.namespaces),
+    selected: selectPods(decoded.pods, selectors, options.namespaces),
     malformed: decoded.malformed.map((bad) => ({ ...bad, index: positions[bad.index] ?? -1 })),
     items: scan.items.length,
     decoded: candidates.length,

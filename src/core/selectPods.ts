@@ -1,3 +1,4 @@
+/** Owns choosing the pods the agent considers: by namespace and pod selector. */
 import type { KubeletPod } from './kubeletPod.js';
 import type { LabelSelector } from './labelSelector.js';
 import { matchesAny } from './podSelector.js';

@@ -1,8 +1,30 @@
+/**
+ * Owns the span as the pure core hands it to the export edge (`SpanData`), its structured subject,
+ * and the validation of spans read back from a checkpoint (`isSpanData`).
+ */
 import { isTime, type Time } from './time.js';
 
 /** An attribute value as OpenTelemetry accepts it (homogeneous arrays only). */
 export type AttributeValue = string | number | boolean | readonly string[];
 export type Attributes = Readonly<Record<string, AttributeValue>>;
+
+/** What a span stands for within its pod; part of its identity. */
+export type SpanRole = 'pod' | 'phase' | 'init-container' | 'container';
+
+/**
+ * What a span is about: the pod, what within it, and which run. The span's key (and so its id)
+ * is derived from it (see `spanKey`); the container id is carried, not part of the identity.
+ */
+export interface SpanSubject {
+  readonly podUid: string;
+  readonly role: SpanRole;
+  /** The phase or container name; empty for the pod span. */
+  readonly name: string;
+  /** The container run's key (its container id, or `#<index>`); empty for pod and phase spans. */
+  readonly run: string;
+  /** The run's container id as the kubelet writes it (`containerd://<id>`), when known. */
+  readonly containerId?: string;
+}
 
 export interface SpanEvent {
   readonly name: string;
@@ -40,9 +62,11 @@ export interface SpanData {
   readonly status: { readonly code: 'unset' | 'error'; readonly message?: string };
   /** Resource attributes of the observed pod (agent-wide ones are added by the export edge). */
   readonly resource: Attributes;
+  /** What the span is about; `key` is derived from it and the trace id. */
+  readonly subject: SpanSubject;
   /**
-   * The identity the span id was hashed from: `traceId/podUid/role/name/run`. Stable across
-   * agent restarts; the checkpoint records acknowledged spans by it.
+   * The identity the span id was hashed from: `traceId/podUid/role/name/run` (see `spanKey`).
+   * Stable across agent restarts; the checkpoint records acknowledged spans by it.
    */
   readonly key: string;
   /** uid of the observed pod. */
@@ -56,6 +80,19 @@ const HEX32 = /^[0-9a-f]{32}$/;
 const HEX16 = /^[0-9a-f]{16}$/;
 const notBefore = (a: [number, number], b: [number, number]) =>
   a[0] > b[0] || (a[0] === b[0] && a[1] >= b[1]);
+const ROLES: readonly string[] = ['pod', 'phase', 'init-container', 'container'];
+const isSubject = (v: unknown) => {
+  if (typeof v !== 'object' || v === null) return false;
+  const s = v as Record<string, unknown>;
+  return (
+    typeof s.podUid === 'string' &&
+    typeof s.role === 'string' &&
+    ROLES.includes(s.role) &&
+    typeof s.name === 'string' &&
+    typeof s.run === 'string' &&
+    (s.containerId === undefined || typeof s.containerId === 'string')
+  );
+};
 const isAttributes = (v: unknown) =>
   typeof v === 'object' &&
   v !== null &&
@@ -106,6 +143,7 @@ export function isSpanData(v: unknown): v is SpanData {
     status !== null &&
     (status.code === 'unset' || status.code === 'error') &&
     isAttributes(s.resource) &&
+    isSubject(s.subject) &&
     typeof s.key === 'string' &&
     typeof s.podUid === 'string'
   );

@@ -1,10 +1,14 @@
+/**
+ * Owns building the spans of one pod (pod, phase and container-run spans) with deterministic ids,
+ * and clamping a span to the observation time.
+ */
 import { ATTR } from './attributeNames.js';
 import { parseImageReference } from './imageReference.js';
 import type { TraceOrigin } from './resolvePodContext.js';
-import type { AttributeValue, HashFn, SpanData, SpanEvent } from './spanData.js';
-import { type SpanRole, spanIdFromKey, spanKey } from './spanIdentity.js';
+import type { AttributeValue, HashFn, SpanData, SpanEvent, SpanSubject } from './spanData.js';
+import { spanIdFromKey, spanKey } from './spanIdentity.js';
 import { addMillis, compareTime, type Time } from './time.js';
-import type { TimeEdge } from './timeEdge.js';
+import { edgeWidthMs, type TimeEdge } from './timeEdge.js';
 
 /** What every span of one observed pod shares. */
 export interface PodIdentity {
@@ -71,7 +75,7 @@ export class SpanFactory {
 
   /** The pod span's id, derived from its key (needed before the pod span itself is built). */
   podSpanId(traceId: string, podUid: string): string {
-    return spanIdFromKey(this.#hash, spanKey(traceId, podUid, 'pod'));
+    return spanIdFromKey(this.#hash, spanKey(traceId, { podUid, role: 'pod', name: '', run: '' }));
   }
 
   /** Attributes every span of the pod carries. */
@@ -117,7 +121,8 @@ export class SpanFactory {
           message: details.reason ?? details.firstFailure ?? 'pod failed',
         }
       : { code: 'unset' as const };
-    return this.#span(pod, 'pod', '', '', `pod ${pod.baseName}`, pod.contextSpanId, {
+    const subject: SpanSubject = { podUid: pod.uid, role: 'pod', name: '', run: '' };
+    return this.#span(pod, subject, `pod ${pod.baseName}`, pod.contextSpanId, {
       ...times,
       attributes,
       events,
@@ -127,7 +132,8 @@ export class SpanFactory {
 
   /** `scheduling`, `sandbox` or `initialization`, from condition times. */
   phaseSpan(pod: PodIdentity, phase: string, start: TimeEdge, end: TimeEdge): SpanData {
-    return this.#span(pod, 'phase', phase, '', phase, pod.podSpanId, {
+    const subject: SpanSubject = { podUid: pod.uid, role: 'phase', name: phase, run: '' };
+    return this.#span(pod, subject, phase, pod.podSpanId, {
       start,
       end,
       startEstimated: false,
@@ -168,29 +174,26 @@ export class SpanFactory {
           }
         : { code: 'unset' as const };
     const start = run.start ?? fallbackStart;
-    return this.#span(
-      pod,
-      run.role,
-      run.containerName,
-      run.runKey,
-      `${run.role} ${run.containerName}`,
-      pod.podSpanId,
-      {
-        start,
-        end: run.end,
-        startEstimated: run.start === undefined,
-        attributes,
-        events: [],
-        status,
-      },
-    );
+    const subject: SpanSubject = {
+      podUid: pod.uid,
+      role: run.role,
+      name: run.containerName,
+      run: run.runKey,
+      ...(run.containerId ? { containerId: run.containerId } : {}),
+    };
+    return this.#span(pod, subject, `${run.role} ${run.containerName}`, pod.podSpanId, {
+      start,
+      end: run.end,
+      startEstimated: run.start === undefined,
+      attributes,
+      events: [],
+      status,
+    });
   }
 
   #span(
     pod: PodIdentity,
-    role: SpanRole,
-    name: string,
-    run: string,
+    subject: SpanSubject,
     spanName: string,
     parentSpanId: string,
     body: {
@@ -202,7 +205,8 @@ export class SpanFactory {
       status: SpanData['status'];
     },
   ): SpanData {
-    const key = spanKey(pod.traceId, pod.uid, role, name, run);
+    const { role } = subject;
+    const key = spanKey(pod.traceId, subject);
     const spanId = role === 'pod' ? pod.podSpanId : spanIdFromKey(this.#hash, key);
     const attributes = body.attributes;
     const start = body.start;
@@ -212,9 +216,9 @@ export class SpanFactory {
       attributes[ATTR.timeClamped] = true;
     }
     attributes[ATTR.startSource] = start.source;
-    attributes[ATTR.startUncertaintyMs] = start.uncertaintyMs;
+    attributes[ATTR.startUncertaintyMs] = edgeWidthMs(start);
     attributes[ATTR.endSource] = end.source;
-    attributes[ATTR.endUncertaintyMs] = end.uncertaintyMs;
+    attributes[ATTR.endUncertaintyMs] = edgeWidthMs(end);
     if (body.startEstimated) attributes[ATTR.startEstimated] = true;
     if (end.source === 'poll') attributes[ATTR.endEstimated] = true;
     return {
@@ -231,6 +235,7 @@ export class SpanFactory {
       events: body.events,
       status: body.status,
       resource: this.podAttributes(pod),
+      subject,
       key,
       podUid: pod.uid,
     };

@@ -1,7 +1,11 @@
+/**
+ * Owns the tracker's live state of one pod and its containers (`TrackedPod`, `ContainerTrack`),
+ * the record of runs already built, and the mapping to and from the snapshot.
+ */
 import type { SpanEvent } from './spanData.js';
 import type { PodIdentity } from './spanFactory.js';
 import type { Time } from './time.js';
-import type { TimeEdge } from './timeEdge.js';
+import { fromStoredEdge, type TimeEdge, toStoredEdge } from './timeEdge.js';
 import type {
   ContainerSnapshot,
   DoneRunSnapshot,
@@ -124,9 +128,9 @@ export function toSnapshot(pod: TrackedPod): PodSnapshot {
     ...(pod.phase ? { phase: pod.phase } : {}),
     ...(pod.reason ? { reason: pod.reason } : {}),
     deleting: pod.deleting,
-    ...(pod.latestFinish ? { latestFinish: pod.latestFinish } : {}),
-    ...(pod.childStart ? { childStart: pod.childStart } : {}),
-    ...(pod.childEnd ? { childEnd: pod.childEnd } : {}),
+    ...(pod.latestFinish ? { latestFinish: toStoredEdge(pod.latestFinish) } : {}),
+    ...(pod.childStart ? { childStart: toStoredEdge(pod.childStart) } : {}),
+    ...(pod.childEnd ? { childEnd: toStoredEdge(pod.childEnd) } : {}),
     ...(pod.seen ? { seen: pod.seen } : {}),
     ...(pod.firstFailure ? { firstFailure: pod.firstFailure } : {}),
     lastSeenAt: pod.persistedSeenAt,
@@ -137,9 +141,12 @@ export function toSnapshot(pod: TrackedPod): PodSnapshot {
 }
 
 export function fromSnapshot(pod: PodSnapshot): TrackedPod {
-  const { lastSeenAt, ...rest } = pod;
+  const { lastSeenAt, latestFinish, childStart, childEnd, ...rest } = pod;
   return {
     ...rest,
+    ...(latestFinish ? { latestFinish: fromStoredEdge(latestFinish) } : {}),
+    ...(childStart ? { childStart: fromStoredEdge(childStart) } : {}),
+    ...(childEnd ? { childEnd: fromStoredEdge(childEnd) } : {}),
     lastSeenAt,
     persistedSeenAt: lastSeenAt,
     emitted: new Set(pod.emitted),
@@ -162,4 +169,14 @@ export function fromSnapshot(pod: PodSnapshot): TrackedPod {
     events: [...pod.events],
     reasonsSeen: [...pod.reasonsSeen],
   };
+}
+
+export function refOf(pod: { uid: string; namespace: string; name: string }): PodRef {
+  return { uid: pod.uid, namespace: pod.namespace, name: pod.name };
+}
+
+/** Whether any container of the pod has a run seen running and not yet built. */
+export function hasOpenRuns(tracked: TrackedPod): boolean {
+  for (const track of tracked.containers.values()) if (track.open) return true;
+  return false;
 }

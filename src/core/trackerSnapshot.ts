@@ -1,7 +1,11 @@
+/**
+ * Owns the tracker's persisted state as plain JSON data (`TrackerSnapshot`) and its validation
+ * (`isTrackerSnapshot`).
+ */
 import type { SpanEvent } from './spanData.js';
 import type { PodIdentity } from './spanFactory.js';
 import { isTime, type Time } from './time.js';
-import type { TimeEdge } from './timeEdge.js';
+import type { StoredTimeEdge } from './timeEdge.js';
 
 /** A run seen running and not yet emitted, as kept across restarts. */
 export interface OpenRunSnapshot {
@@ -62,10 +66,10 @@ export interface PodSnapshot {
   readonly phase?: string;
   readonly reason?: string;
   readonly deleting: boolean;
-  readonly latestFinish?: TimeEdge;
+  readonly latestFinish?: StoredTimeEdge;
   /** Earliest start and latest end of the child spans built so far: the pod span encloses them. */
-  readonly childStart?: TimeEdge;
-  readonly childEnd?: TimeEdge;
+  readonly childStart?: StoredTimeEdge;
+  readonly childEnd?: StoredTimeEdge;
   readonly seen?: Time;
   readonly firstFailure?: string;
   /** A poll that listed the pod (the last one as of the last change of this snapshot). */
@@ -83,12 +87,12 @@ export interface TrackerSnapshot {
   readonly pods: readonly PodSnapshot[];
 }
 
-const isEdge = (v: unknown): v is TimeEdge =>
+const isEdge = (v: unknown): v is StoredTimeEdge =>
   typeof v === 'object' &&
   v !== null &&
-  isTime((v as TimeEdge).time) &&
-  ['kubelet', 'cri', 'poll'].includes((v as TimeEdge).source) &&
-  Number.isFinite((v as TimeEdge).uncertaintyMs);
+  isTime((v as StoredTimeEdge).time) &&
+  ['kubelet', 'cri', 'poll'].includes((v as StoredTimeEdge).source) &&
+  Number.isFinite((v as StoredTimeEdge).uncertaintyMs);
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 const isStringArray = (v: unknown): v is string[] =>

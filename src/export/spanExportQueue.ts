@@ -26,7 +26,11 @@ export type DropReason = 'queueFull' | 'shutdown';
 
 export interface SpanExportQueueOptions {
   readonly target: ExportTarget;
-  readonly convert: (span: SpanData) => ReadableSpan;
+  /**
+   * Converts one batch for the target, in order (see `toReadableSpans`: spans of one pod share a
+   * Resource object within the batch).
+   */
+  readonly convertBatch: (spans: readonly SpanData[]) => ReadableSpan[];
   /** Spans per export call, 1..2048. @default 512 */
   readonly maxBatchSize?: number;
   /**
@@ -117,7 +121,7 @@ function positiveInteger(name: string, value: number, max = Number.MAX_SAFE_INTE
  */
 export class SpanExportQueue {
   readonly #target: ExportTarget;
-  readonly #convert: (span: SpanData) => ReadableSpan;
+  readonly #convertBatch: (spans: readonly SpanData[]) => ReadableSpan[];
   readonly #maxBatchSize: number;
   readonly #scheduleDelayMs: number;
   readonly #maxPending: number;
@@ -151,7 +155,7 @@ export class SpanExportQueue {
 
   constructor(options: SpanExportQueueOptions) {
     this.#target = options.target;
-    this.#convert = options.convert;
+    this.#convertBatch = options.convertBatch;
     this.#maxBatchSize = positiveInteger(
       'maxBatchSize',
       options.maxBatchSize ?? 512,
@@ -356,7 +360,7 @@ export class SpanExportQueue {
   #attempt(batch: Batch): void {
     let readable: ReadableSpan[];
     try {
-      readable = batch.spans.map(this.#convert);
+      readable = this.#convertBatch(batch.spans);
     } catch (error) {
       // Conversion is deterministic: retrying cannot help.
       this.#settle(batch, { ok: false, error: toError(error) });

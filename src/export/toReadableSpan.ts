@@ -1,3 +1,7 @@
+/**
+ * Owns the export edge's conversion of core spans into SDK `ReadableSpan`s, a batch at a time
+ * with one merged Resource per pod within the batch.
+ */
 import {
   type HrTime,
   type Attributes as OtelAttributes,
@@ -13,44 +17,9 @@ import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
 import type { Attributes, SpanData } from '../core/spanData.js';
 import { timeFromNanos, toNanos } from '../core/time.js';
 
-/** Merged resources kept per agent resource. */
-const RESOURCE_CACHE_LIMIT = 1000;
-
-/**
- * agent resource → (stable key of a span's resource attributes → merged Resource). The cache is
- * not only a saving: the OTLP transformer groups spans into `ResourceSpans` by Resource object
- * identity, so spans of one pod must share one Resource object or each would be sent with its own
- * copy of the resource.
- */
-const mergedResources = new WeakMap<Resource, Map<string, Resource>>();
-
 function resourceKey(attributes: Attributes): string {
   const keys = Object.keys(attributes).sort();
   return JSON.stringify(keys.map((k) => [k, attributes[k]]));
-}
-
-function mergedResource(agentResource: Resource, attributes: Attributes): Resource {
-  let cache = mergedResources.get(agentResource);
-  if (!cache) {
-    cache = new Map();
-    mergedResources.set(agentResource, cache);
-  }
-  const key = resourceKey(attributes);
-  const hit = cache.get(key);
-  if (hit) {
-    // Re-insert: Map iteration order then approximates least-recently-used first.
-    cache.delete(key);
-    cache.set(key, hit);
-    return hit;
-  }
-  // merge(): the argument's attributes win over the receiver's.
-  const merged = agentResource.merge(resourceFromAttributes(copyAttributes(attributes)));
-  if (cache.size >= RESOURCE_CACHE_LIMIT) {
-    const oldest = cache.keys().next();
-    if (!oldest.done) cache.delete(oldest.value);
-  }
-  cache.set(key, merged);
-  return merged;
 }
 
 function copyAttributes(attributes: Attributes): OtelAttributes {
@@ -64,16 +33,39 @@ function copyAttributes(attributes: Attributes): OtelAttributes {
 const hrTime = (t: readonly [number, number]): HrTime => [t[0], t[1]];
 
 /**
+ * Turns a batch of core `SpanData` into the SDK's `ReadableSpan`s for an exporter, in order. Each
+ * span's resource is `agentResource` merged with the span's own resource attributes (the span's
+ * win); spans with equal resource attributes (the spans of one pod) share one Resource object
+ * within the batch, because the OTLP transformer groups spans into `ResourceSpans` by Resource
+ * object identity. Nothing is kept between batches.
+ */
+export function toReadableSpans(
+  spans: readonly SpanData[],
+  agentResource: Resource,
+  scope: InstrumentationScope,
+): ReadableSpan[] {
+  const resources = new Map<string, Resource>();
+  return spans.map((span) => {
+    const key = resourceKey(span.resource);
+    let resource = resources.get(key);
+    if (!resource) {
+      // merge(): the argument's attributes win over the receiver's.
+      resource = agentResource.merge(resourceFromAttributes(copyAttributes(span.resource)));
+      resources.set(key, resource);
+    }
+    return toReadableSpan(span, resource, scope);
+  });
+}
+
+/**
  * Turns a core `SpanData` into the SDK's `ReadableSpan` for an exporter: kind INTERNAL, sampled,
  * parent context in the same trace (remote for the pod span, whose parent is the propagated context;
  * none for a root), the pod's tracestate, exact `HrTime`s and duration,
- * no links, nothing dropped. The resource is `agentResource` merged with the span's own resource
- * attributes (the span's win); merged resources are cached (≤ 1000 per agent resource, least
- * recently used evicted) so that equal span resources yield the same Resource object.
+ * no links, nothing dropped, with `resource` (already merged) as its resource.
  */
-export function toReadableSpan(
+function toReadableSpan(
   span: SpanData,
-  agentResource: Resource,
+  resource: Resource,
   scope: InstrumentationScope,
 ): ReadableSpan {
   const traceState = span.traceState ? new TraceState(span.traceState) : undefined;
@@ -121,7 +113,7 @@ export function toReadableSpan(
     events,
     duration: hrTime(timeFromNanos(durationNs > 0n ? durationNs : 0n)),
     ended: true,
-    resource: mergedResource(agentResource, span.resource),
+    resource,
     instrumentationScope: scope,
     droppedAttributesCount: 0,
     droppedEventsCount: 0,

@@ -34,6 +34,13 @@ const span: SpanData = {
   events: [],
   status: { code: 'unset' },
   resource: { 'k8s.pod.uid': 'u1' },
+  subject: {
+    podUid: 'u1',
+    role: 'container',
+    name: 'main',
+    run: 'containerd://a',
+    containerId: 'containerd://a',
+  },
   key: '4bf92f3577b34da6a3ce929d0e0e4736/u1/container/main/containerd://a',
   podUid: 'u1',
 };

@@ -22,6 +22,7 @@ const base: SpanData = {
   events: [],
   status: { code: 'error', message: 'Error' },
   resource: {},
+  subject: { podUid: 'u', role: 'container', name: 'main', run: '#0' },
   key: 'k',
   podUid: 'u',
 };

@@ -5,7 +5,7 @@ import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from '../../s
 import type { SpanData } from '../../src/core/spanData.js';
 import { createOtlpExporter } from '../../src/export/createOtlpExporter.js';
 import { type BatchOutcome, SpanExportQueue } from '../../src/export/spanExportQueue.js';
-import { toReadableSpan } from '../../src/export/toReadableSpan.js';
+import { toReadableSpans } from '../../src/export/toReadableSpan.js';
 
 const agent = resourceFromAttributes({
   'service.name': 'kubelet-span-exporter',
@@ -46,6 +46,7 @@ const podSpan: SpanData = {
   ],
   status: { code: 'error', message: 'container app: CrashLoopBackOff' },
   resource: POD_RESOURCE,
+  subject: { podUid: 'uid', role: 'pod', name: 'web-0', run: '0' },
   key: `${TRACE}/uid/pod/web-0/0`,
   podUid: POD_RESOURCE['k8s.pod.uid'],
 };
@@ -61,6 +62,7 @@ const containerSpan: SpanData = {
   attributes: { 'k8s.container.name': 'app' },
   events: [],
   status: { code: 'unset' },
+  subject: { podUid: 'uid', role: 'container', name: 'app', run: '0' },
   key: `${TRACE}/uid/container/app/0`,
 };
 
@@ -71,6 +73,7 @@ const otherPodSpan: SpanData = {
   parentSpanId: 'd7ad6b7169203333',
   name: 'pod api-1',
   resource: { 'k8s.pod.name': 'api-1', 'service.name': 'api' },
+  subject: { podUid: 'other', role: 'pod', name: '', run: '' },
   key: 'other',
   podUid: 'other-uid',
 };
@@ -84,7 +87,7 @@ async function pipeline(url?: string) {
   const outcomes: { names: string[]; outcome: BatchOutcome }[] = [];
   const queue = new SpanExportQueue({
     target: createOtlpExporter({ url: url ?? rx.url, timeoutMillis: 5000 }),
-    convert: (s) => toReadableSpan(s, agent, scope),
+    convertBatch: (batch) => toReadableSpans(batch, agent, scope),
     onBatchSettled: (batch, outcome) => outcomes.push({ names: batch.map((s) => s.name), outcome }),
   });
   queues.push(queue);

@@ -24,7 +24,7 @@ import {
   type RetryPolicy,
   SpanExportQueue,
 } from '../../src/export/spanExportQueue.js';
-import { toReadableSpan } from '../../src/export/toReadableSpan.js';
+import { toReadableSpans } from '../../src/export/toReadableSpan.js';
 
 // --- helpers ---
 
@@ -64,7 +64,8 @@ function serviceError(code: number, statusDetails?: Buffer): Error {
 const retryInfo = (code: number, ms: number): Buffer => encodeRetryStatus(code, 'slow down', ms);
 
 const agent = resourceFromAttributes({ 'service.name': 'retry-test' });
-const convert = (s: SpanData): ReadableSpan => toReadableSpan(s, agent, { name: 'retry-test' });
+const convertBatch = (batch: readonly SpanData[]): ReadableSpan[] =>
+  toReadableSpans(batch, agent, { name: 'retry-test' });
 
 /** Span `i` of a run: unique span id, name `tag-i`. */
 function span(tag: string, i: number): SpanData {
@@ -80,6 +81,7 @@ function span(tag: string, i: number): SpanData {
     events: [],
     status: { code: 'unset' },
     resource: {},
+    subject: { podUid: 'uid', role: 'container', name: tag, run: String(i) },
     key: `${tag}/${i}`,
     podUid: 'uid',
   };
@@ -195,7 +197,7 @@ function pipeline(
   const settled: { size: number; outcome: BatchOutcome }[] = [];
   const queue = new SpanExportQueue({
     target,
-    convert,
+    convertBatch,
     retryPolicy,
     maxBatchSize: 5,
     scheduleDelayMs: 10,

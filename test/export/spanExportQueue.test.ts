@@ -11,12 +11,13 @@ import {
   SpanExportQueue,
   type SpanExportQueueOptions,
 } from '../../src/export/spanExportQueue.js';
-import { toReadableSpan } from '../../src/export/toReadableSpan.js';
+import { toReadableSpans } from '../../src/export/toReadableSpan.js';
 import { FakeTimers, settle } from '../support/fakeTimers.js';
 
 const agent = resourceFromAttributes({ 'service.name': 'queue-test' });
 const scope = { name: 'queue-test' };
-const convert = (s: SpanData): ReadableSpan => toReadableSpan(s, agent, scope);
+const convertBatch = (batch: readonly SpanData[]): ReadableSpan[] =>
+  toReadableSpans(batch, agent, scope);
 
 function span(name: string): SpanData {
   return {
@@ -31,6 +32,7 @@ function span(name: string): SpanData {
     events: [],
     status: { code: 'unset' },
     resource: {},
+    subject: { podUid: 'uid', role: 'container', name, run: '' },
     key: `k/${name}`,
     podUid: 'uid',
   };
@@ -104,7 +106,7 @@ function harness(mode: Mode, options: Partial<SpanExportQueueOptions> = {}): Har
   const timers = new FakeTimers();
   const queue = new SpanExportQueue({
     target,
-    convert,
+    convertBatch,
     timers,
     scheduleDelayMs: 60_000,
     onBatchSettled: (batch, outcome) => settled.push({ names: batch.map((s) => s.name), outcome }),
@@ -434,9 +436,9 @@ test('a throwing convert or observer fails the batch without breaking the queue'
   let settledCalls = 0;
   const queue = new SpanExportQueue({
     target,
-    convert: (s) => {
-      if (s.name === 'bad') throw new Error('cannot convert');
-      return convert(s);
+    convertBatch: (batch) => {
+      if (batch.some((s) => s.name === 'bad')) throw new Error('cannot convert');
+      return convertBatch(batch);
     },
     maxBatchSize: 1,
     onBatchSettled: () => {
@@ -464,19 +466,19 @@ test('an exporter answering synchronously drains many batches', async (t) => {
 
 test('options are validated', (t) => {
   const target = new FakeTarget('ok');
-  t.throws(() => new SpanExportQueue({ target, convert, maxBatchSize: 2049 }), {
+  t.throws(() => new SpanExportQueue({ target, convertBatch, maxBatchSize: 2049 }), {
     instanceOf: RangeError,
   });
-  t.throws(() => new SpanExportQueue({ target, convert, maxBatchSize: 0 }), {
+  t.throws(() => new SpanExportQueue({ target, convertBatch, maxBatchSize: 0 }), {
     instanceOf: RangeError,
   });
-  t.throws(() => new SpanExportQueue({ target, convert, maxPending: 1.5 }), {
+  t.throws(() => new SpanExportQueue({ target, convertBatch, maxPending: 1.5 }), {
     instanceOf: RangeError,
   });
-  t.throws(() => new SpanExportQueue({ target, convert, scheduleDelayMs: -1 }), {
+  t.throws(() => new SpanExportQueue({ target, convertBatch, scheduleDelayMs: -1 }), {
     instanceOf: RangeError,
   });
-  t.notThrows(() => new SpanExportQueue({ target, convert, maxBatchSize: 2048 }));
+  t.notThrows(() => new SpanExportQueue({ target, convertBatch, maxBatchSize: 2048 }));
 });
 
 test('pendingSpans lists the unacknowledged spans in order: in flight first, then waiting', async (t) => {
@@ -490,7 +492,7 @@ test('pendingSpans lists the unacknowledged spans in order: in flight first, the
   const timers = new FakeTimers();
   const queue = new SpanExportQueue({
     target,
-    convert,
+    convertBatch,
     maxBatchSize: 2,
     scheduleDelayMs: 0,
     timers,

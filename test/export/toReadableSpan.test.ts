@@ -1,8 +1,9 @@
 import { SpanKind, SpanStatusCode, TraceFlags } from '@opentelemetry/api';
+import type { Resource } from '@opentelemetry/resources';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import test from 'ava';
 import type { SpanData } from '../../src/core/spanData.js';
-import { toReadableSpan } from '../../src/export/toReadableSpan.js';
+import { toReadableSpans } from '../../src/export/toReadableSpan.js';
 
 const agent = resourceFromAttributes({
   'service.name': 'kubelet-span-exporter',
@@ -10,6 +11,13 @@ const agent = resourceFromAttributes({
   'host.name': 'node-a',
 });
 const scope = { name: 'kubelet-span-exporter', version: '0.1.0' };
+
+/** One span converted as a batch of its own. */
+function one(span: SpanData, agentResource: Resource = agent) {
+  const [r] = toReadableSpans([span], agentResource, scope);
+  if (!r) throw new Error('no span converted');
+  return r;
+}
 
 function spanData(overrides: Partial<SpanData> = {}): SpanData {
   return {
@@ -40,6 +48,7 @@ function spanData(overrides: Partial<SpanData> = {}): SpanData {
       'k8s.namespace.name': 'shop',
       'host.name': 'pod-host',
     },
+    subject: { podUid: 'uid-1', role: 'container', name: 'app', run: '0' },
     key: '0af7651916cd43dd8448eb211c80319c/uid-1/container/app/0',
     podUid: 'uid-1',
     ...overrides,
@@ -47,7 +56,7 @@ function spanData(overrides: Partial<SpanData> = {}): SpanData {
 }
 
 test('ids, kind, flags, trace state and parent context', (t) => {
-  const r = toReadableSpan(spanData(), agent, scope);
+  const r = one(spanData());
   const ctx = r.spanContext();
   t.is(ctx.traceId, '0af7651916cd43dd8448eb211c80319c');
   t.is(ctx.spanId, 'b7ad6b7169203331');
@@ -69,28 +78,24 @@ test('ids, kind, flags, trace state and parent context', (t) => {
 });
 
 test('no trace state when the span has none', (t) => {
-  const r = toReadableSpan(spanData({ traceState: undefined }), agent, scope);
+  const r = one(spanData({ traceState: undefined }));
   t.is(r.spanContext().traceState, undefined);
   t.is(r.parentSpanContext?.traceState, undefined);
 });
 
 test('times are HrTime tuples and the duration is exact across a nanosecond borrow', (t) => {
-  const r = toReadableSpan(spanData(), agent, scope);
+  const r = one(spanData());
   t.deepEqual(r.startTime, [1_700_000_100, 900_000_000]);
   t.deepEqual(r.endTime, [1_700_000_102, 100_000_001]);
   t.deepEqual(r.duration, [1, 200_000_001]);
   t.true(r.ended);
-  const zero = toReadableSpan(
-    spanData({ start: [1_700_000_000, 7], end: [1_700_000_000, 7] }),
-    agent,
-    scope,
-  );
+  const zero = one(spanData({ start: [1_700_000_000, 7], end: [1_700_000_000, 7] }));
   t.deepEqual(zero.duration, [0, 0]);
 });
 
 test('attributes are copied, arrays as fresh arrays', (t) => {
   const data = spanData();
-  const r = toReadableSpan(data, agent, scope);
+  const r = one(data);
   t.deepEqual(r.attributes, {
     'k8s.container.name': 'app',
     'k8s.container.restart_count': 3,
@@ -102,22 +107,20 @@ test('attributes are copied, arrays as fresh arrays', (t) => {
 });
 
 test('error status keeps its message; unset status has none', (t) => {
-  t.deepEqual(toReadableSpan(spanData(), agent, scope).status, {
+  t.deepEqual(one(spanData()).status, {
     code: SpanStatusCode.ERROR,
     message: 'CrashLoopBackOff',
   });
-  t.deepEqual(
-    toReadableSpan(spanData({ status: { code: 'unset', message: 'ignored' } }), agent, scope)
-      .status,
-    { code: SpanStatusCode.UNSET },
-  );
-  t.deepEqual(toReadableSpan(spanData({ status: { code: 'error' } }), agent, scope).status, {
+  t.deepEqual(one(spanData({ status: { code: 'unset', message: 'ignored' } })).status, {
+    code: SpanStatusCode.UNSET,
+  });
+  t.deepEqual(one(spanData({ status: { code: 'error' } })).status, {
     code: SpanStatusCode.ERROR,
   });
 });
 
 test('events become TimedEvents with HrTime', (t) => {
-  const r = toReadableSpan(spanData(), agent, scope);
+  const r = one(spanData());
   t.deepEqual(r.events, [
     {
       name: 'container.started',
@@ -129,7 +132,7 @@ test('events become TimedEvents with HrTime', (t) => {
 });
 
 test('no links, nothing dropped, scope passed through', (t) => {
-  const r = toReadableSpan(spanData(), agent, scope);
+  const r = one(spanData());
   t.deepEqual(r.links, []);
   t.is(r.droppedAttributesCount, 0);
   t.is(r.droppedEventsCount, 0);
@@ -138,7 +141,7 @@ test('no links, nothing dropped, scope passed through', (t) => {
 });
 
 test('resource merges agent and span attributes, the span winning', (t) => {
-  const r = toReadableSpan(spanData(), agent, scope);
+  const r = one(spanData());
   t.deepEqual(r.resource.attributes, {
     'service.name': 'kubelet-span-exporter',
     'k8s.node.name': 'node-a',
@@ -150,48 +153,55 @@ test('resource merges agent and span attributes, the span winning', (t) => {
   t.is(agent.attributes['host.name'], 'node-a');
 });
 
-test('equal span resources share one Resource object, whatever the key order', (t) => {
-  const a = toReadableSpan(spanData({ resource: { x: '1', y: '2' } }), agent, scope);
-  const b = toReadableSpan(spanData({ resource: { y: '2', x: '1' } }), agent, scope);
-  const c = toReadableSpan(spanData({ resource: { x: '1', y: '3' } }), agent, scope);
-  t.is(a.resource, b.resource);
-  t.not(a.resource, c.resource);
-  t.is(c.resource.attributes.y, '3');
+test('within a batch, spans with equal resources share one Resource object, whatever the key order', (t) => {
+  const [a, b, c] = toReadableSpans(
+    [
+      spanData({ resource: { x: '1', y: '2' } }),
+      spanData({ resource: { y: '2', x: '1' } }),
+      spanData({ resource: { x: '1', y: '3' } }),
+    ],
+    agent,
+    scope,
+  );
+  t.is(a?.resource, b?.resource);
+  t.not(a?.resource, c?.resource);
+  t.is(c?.resource.attributes.y, '3');
   // Another agent resource gets its own merge.
   const other = resourceFromAttributes({ 'service.name': 'other' });
-  const d = toReadableSpan(spanData({ resource: { x: '1', y: '2' } }), other, scope);
-  t.not(d.resource, a.resource);
+  const d = one(spanData({ resource: { x: '1', y: '2' } }), other);
+  t.not(d.resource, a?.resource);
   t.is(d.resource.attributes['service.name'], 'other');
 });
 
-test('the resource cache is bounded: the least recently used entry is evicted', (t) => {
-  const own = resourceFromAttributes({ 'service.name': 'cache-test' });
-  const first = toReadableSpan(spanData({ resource: { n: 'first' } }), own, scope).resource;
-  const kept = toReadableSpan(spanData({ resource: { n: 'kept' } }), own, scope).resource;
-  for (let i = 0; i < 998; i++) {
-    toReadableSpan(spanData({ resource: { n: String(i) } }), own, scope);
-  }
-  // 1000 entries now; touching "kept" makes "first" the oldest.
-  t.is(toReadableSpan(spanData({ resource: { n: 'kept' } }), own, scope).resource, kept);
-  toReadableSpan(spanData({ resource: { n: 'one more' } }), own, scope);
-  t.is(toReadableSpan(spanData({ resource: { n: 'kept' } }), own, scope).resource, kept);
-  const again = toReadableSpan(spanData({ resource: { n: 'first' } }), own, scope).resource;
-  t.not(again, first);
-  t.deepEqual(again.attributes, first.attributes);
+test('two spans of one pod in a batch share one Resource object; batches keep nothing', (t) => {
+  const pod = { 'k8s.pod.uid': 'uid-1', 'k8s.pod.name': 'web-0' };
+  const batch = [
+    spanData({ name: 'pod web', resource: pod }),
+    spanData({ name: 'container app', resource: { ...pod } }),
+    spanData({ name: 'pod other', resource: { 'k8s.pod.uid': 'uid-2' } }),
+  ];
+  const first = toReadableSpans(batch, agent, scope);
+  t.deepEqual(
+    first.map((r) => r.name),
+    ['pod web', 'container app', 'pod other'],
+  );
+  t.is(first[0]?.resource, first[1]?.resource);
+  t.not(first[0]?.resource, first[2]?.resource);
+  // The next batch merges its own: equal attributes, not the same object.
+  const second = toReadableSpans(batch, agent, scope);
+  t.not(second[0]?.resource, first[0]?.resource);
+  t.deepEqual(second[0]?.resource.attributes, first[0]?.resource.attributes);
+  t.deepEqual(toReadableSpans([], agent, scope), []);
 });
 
 test('a child of the pod span has a local (not remote) parent', (t) => {
-  const r = toReadableSpan(spanData({ parentIsRemote: false }), agent, scope);
+  const r = one(spanData({ parentIsRemote: false }));
   t.is(r.parentSpanContext?.isRemote, false);
   t.is(r.parentSpanContext?.spanId, '00f067aa0ba902b7');
 });
 
 test('a root (a group-origin pod span) has no parent context at all', (t) => {
-  const r = toReadableSpan(
-    spanData({ parentSpanId: '', parentIsRemote: false, name: 'pod engine-runner' }),
-    agent,
-    scope,
-  );
+  const r = one(spanData({ parentSpanId: '', parentIsRemote: false, name: 'pod engine-runner' }));
   t.is(r.parentSpanContext, undefined);
   t.false('parentSpanContext' in r);
   t.is(r.spanContext().spanId, 'b7ad6b7169203331');
