@@ -4,7 +4,12 @@ import type { PodSnapshot, TrackerSnapshot } from '../core/trackerSnapshot.js';
 import { realTimers, type Timers } from '../timers.js';
 import type { SyncPolicy } from './durableWrite.js';
 import { SegmentStore } from './segmentStore.js';
-import { type JournalReplayStats, type SnapshotMeta, StateJournal } from './stateJournal.js';
+import {
+  type JournalReplayStats,
+  type SettledKeys,
+  type SnapshotMeta,
+  StateJournal,
+} from './stateJournal.js';
 
 /** `STATE_MAX_BYTES`' default: 32 MiB. */
 export const DEFAULT_STATE_MAX_BYTES = 32 * 1024 * 1024;
@@ -170,8 +175,9 @@ export class JournalCheckpoint {
         await store.remove(segment.id);
         continue;
       }
-      const spans = segment.spans.filter((s) => !replay.settled.has(s.key));
-      const settled = segment.spans.filter((s) => replay.settled.has(s.key)).map((s) => s.key);
+      const done = replay.settled.get(segment.id) ?? new Set<string>();
+      const spans = segment.spans.filter((s) => !done.has(s.key));
+      const settled = segment.spans.filter((s) => done.has(s.key)).map((s) => s.key);
       if (spans.length === 0) {
         await store.remove(segment.id);
         continue;
@@ -263,7 +269,7 @@ export class JournalCheckpoint {
    */
   settle(keys: readonly string[]): Promise<void> {
     return this.#serial(async () => {
-      const partial: string[] = [];
+      const partial = new Map<number, string[]>();
       const emptied: number[] = [];
       for (const key of keys) {
         const owners = this.#keyToSegments.get(key);
@@ -275,14 +281,17 @@ export class JournalCheckpoint {
         if (unsettled.size === 0) {
           emptied.push(segment);
         } else {
-          partial.push(key);
+          const list = partial.get(segment) ?? [];
+          list.push(key);
+          partial.set(segment, list);
           this.#settled.get(segment)?.add(key);
         }
       }
       for (const segment of emptied) await this.#forget(segment);
-      if (partial.length > 0) {
-        await this.#journal.append({ pods: [], removed: [], settled: partial });
-      }
+      const settled = [...partial]
+        .filter(([segment]) => this.#unsettled.has(segment))
+        .map(([segment, keys]) => ({ segment, keys }));
+      if (settled.length > 0) await this.#journal.append({ pods: [], removed: [], settled });
     });
   }
 
@@ -320,9 +329,9 @@ export class JournalCheckpoint {
   }
 
   #snapshotMeta(): SnapshotMeta {
-    const settled: string[] = [];
+    const settled: SettledKeys[] = [];
     for (const [segment, keys] of this.#settled) {
-      if (this.#unsettled.has(segment)) settled.push(...keys);
+      if (this.#unsettled.has(segment) && keys.size > 0) settled.push({ segment, keys: [...keys] });
     }
     return { segmentsThrough: this.#lastCommitted, settled };
   }

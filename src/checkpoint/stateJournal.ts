@@ -14,7 +14,13 @@ export interface JournalRecord {
   readonly pods: readonly PodSnapshot[];
   readonly removed: readonly string[];
   readonly segment?: number;
-  readonly settled?: readonly string[];
+  readonly settled?: readonly SettledKeys[];
+}
+
+/** Span keys settled inside one segment. */
+export interface SettledKeys {
+  readonly segment: number;
+  readonly keys: readonly string[];
 }
 
 /** What a snapshot carries besides the pods (the caller's view of its segments at that point). */
@@ -22,7 +28,7 @@ export interface SnapshotMeta {
   /** Every segment with an id at or below this was committed when the snapshot was taken. */
   readonly segmentsThrough: number;
   /** Span keys settled inside segments still on disk then. */
-  readonly settled: readonly string[];
+  readonly settled: readonly SettledKeys[];
 }
 
 export interface JournalReplay {
@@ -32,7 +38,8 @@ export interface JournalReplay {
   /** Segments named by replayed records. */
   readonly committedSegments: Set<number>;
   /** Settled keys of replayed records. */
-  readonly settled: Set<string>;
+  /** Settled span keys by segment (snapshot and replayed records). */
+  readonly settled: Map<number, Set<string>>;
   readonly stats: JournalReplayStats;
 }
 
@@ -142,7 +149,15 @@ export class StateJournal {
       .filter((n) => Number.isSafeInteger(n) && n >= 0)
       .sort((a, b) => a - b);
     const committedSegments = new Set<number>();
-    const settled = new Set(snapshot.meta.settled);
+    const settled = new Map<number, Set<string>>();
+    const addSettled = (entries: readonly SettledKeys[]) => {
+      for (const { segment, keys } of entries) {
+        const set = settled.get(segment) ?? new Set<string>();
+        for (const key of keys) set.add(key);
+        settled.set(segment, set);
+      }
+    };
+    addSettled(snapshot.meta.settled);
     let records = 0;
     let tornTailBytes = 0;
     let damagedRegions = snapshot.damagedRegions;
@@ -172,7 +187,7 @@ export class StateJournal {
         records++;
         applyRecord(pods, record);
         if (record.segment !== undefined) committedSegments.add(record.segment);
-        for (const key of record.settled ?? []) settled.add(key);
+        addSettled(record.settled ?? []);
         slice += payload.length;
         if (slice >= REPLAY_SLICE_BYTES) {
           slice = 0;
@@ -355,7 +370,7 @@ function parseRecord(value: unknown): JournalRecord | undefined {
   const o = value as Record<string, unknown>;
   if (!isTrackerSnapshot({ pods: o.pods }) || !isStrings(o.removed)) return undefined;
   if (o.segment !== undefined && !Number.isSafeInteger(o.segment)) return undefined;
-  if (o.settled !== undefined && !isStrings(o.settled)) return undefined;
+  if (o.settled !== undefined && !isSettled(o.settled)) return undefined;
   return value as JournalRecord;
 }
 
@@ -433,6 +448,19 @@ function isHeader(o: Record<string, unknown>): boolean {
     typeof meta === 'object' &&
     meta !== null &&
     Number.isSafeInteger(meta.segmentsThrough) &&
-    isStrings(meta.settled)
+    isSettled(meta.settled)
+  );
+}
+
+function isSettled(v: unknown): v is SettledKeys[] {
+  return (
+    Array.isArray(v) &&
+    v.every(
+      (e) =>
+        typeof e === 'object' &&
+        e !== null &&
+        Number.isSafeInteger((e as SettledKeys).segment) &&
+        isStrings((e as SettledKeys).keys),
+    )
   );
 }
