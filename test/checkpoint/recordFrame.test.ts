@@ -11,10 +11,10 @@ const payloads = Array.from({ length: 20 }, (_, i) =>
   Buffer.from(JSON.stringify({ n: i, text: 'x'.repeat(i * 7) })),
 );
 const joined = Buffer.concat(payloads.map(encodeFrame));
-const starts = payloads.reduce<number[]>(
-  (acc, p, i) => [...acc, (acc[i] ?? 0) + FRAME_HEADER_BYTES + p.length],
-  [0],
-);
+const starts = [0];
+for (const [i, p] of payloads.entries()) {
+  starts.push((starts[i] as number) + FRAME_HEADER_BYTES + p.length);
+}
 
 test('frames round trip in order, clean end', (t) => {
   const d = decodeFrames(joined);
