@@ -130,7 +130,7 @@ test('a damaged segment is dropped and counted; the others and the tracker are k
   await checkpoint.close();
   const victim = join(d, segmentFiles(d).sort()[1] as string);
   const data = readFileSync(victim);
-  data[data.length - 3] ^= 0x40;
+  data.writeUInt8(data.readUInt8(data.length - 3) ^ 0x40, data.length - 3);
   writeFileSync(victim, data);
   const again = await open(d);
   t.is(again.loaded.stats.corruptSegments, 1);

@@ -41,7 +41,7 @@ test('a torn tail at any offset keeps exactly the records before it', (t) => {
     const d = decodeFrames(joined.subarray(0, cut));
     const whole = starts.filter((s, i) => i > 0 && s <= cut).length;
     t.is(d.payloads.length, whole, `cut at ${cut}`);
-    t.is(d.intactEnd, starts[whole]);
+    t.is(d.intactEnd, starts[whole] as number);
     t.is(d.tailBytes, cut - (starts[whole] as number));
   }
 });

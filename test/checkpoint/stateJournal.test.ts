@@ -210,7 +210,8 @@ test('a damaged snapshot chunk loses only its pods and is counted', async (t) =>
   await journal.close();
   const path = join(d, SNAPSHOT_FILE);
   const data = readFileSync(path);
-  data[Math.floor(data.length * 0.6)] ^= 0x01;
+  const at = Math.floor(data.length * 0.6);
+  data.writeUInt8(data.readUInt8(at) ^ 0x01, at);
   writeFileSync(path, data);
   const { journal: again, replay } = await StateJournal.open(d, { sync: 'none' });
   t.is(replay.pods.size, 30);
