@@ -77,6 +77,10 @@ export interface JournalCheckpointStats {
   /** Bytes on disk now, and the most seen since open. */
   readonly bytes: number;
   readonly peakBytes: number;
+  /** Parts of `bytes`: pending segments, the snapshot, the journal files. */
+  readonly segmentBytes: number;
+  readonly snapshotBytes: number;
+  readonly journalBytes: number;
   readonly bytesWritten: number;
   readonly droppedSegments: number;
   readonly droppedSpans: number;
@@ -212,6 +216,9 @@ export class JournalCheckpoint {
     return {
       bytes: this.bytes,
       peakBytes: this.#peakBytes,
+      segmentBytes: this.#segments.bytes,
+      snapshotBytes: this.#journal.snapshotBytes,
+      journalBytes: this.#journal.journalBytes,
       bytesWritten: this.#bytesWritten,
       droppedSegments: this.#droppedSegments,
       droppedSpans: this.#droppedSpans,

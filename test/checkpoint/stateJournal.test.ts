@@ -8,6 +8,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
+import { encodeJsonFrame } from '../../src/checkpoint/recordFrame.js';
 import {
   type JournalRecord,
   SNAPSHOT_FILE,
@@ -87,7 +88,7 @@ test('a torn tail at seeded random offsets is cut and counted: the state up to t
     const full = readFileSync(path);
     const ends: number[] = [];
     for (let i = 0, at = 0; i < list.length; i++) {
-      at += JSON.stringify(list[i]).length + 12;
+      at += encodeJsonFrame(list[i]).length;
       ends.push(at);
     }
     const cut = Math.floor(random() * full.length);
@@ -121,7 +122,7 @@ test('a flipped byte in the middle drops only the damaged record, nothing invent
     writeFileSync(path, data);
     let end = 0;
     const hit = list.findIndex((r) => {
-      end += JSON.stringify(r).length + 12;
+      end += encodeJsonFrame(r).length;
       return at < end;
     });
     const { journal, replay } = await StateJournal.open(d, { sync: 'none' });
