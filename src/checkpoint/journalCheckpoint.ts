@@ -103,7 +103,8 @@ export interface JournalCheckpointStats {
  * Settling: a segment whose spans are all acknowledged (or given up) is deleted; one partly settled
  * gets a record listing the settled keys. The acknowledgement → write window: a crash between the
  * collector's acknowledgement and that delete or record resolving sends those spans again (same
- * ids), nothing else is re-sent.
+ * ids), nothing else is re-sent. Deletes are not synced: after a power loss (not a SIGKILL) a
+ * deleted segment can reappear and be sent again.
  *
  * Bound: before each record the projected peak, `segments + new segment + 2 × (journal + snapshot +
  * record)`, is kept within `maxBytes` (a compaction's temporary snapshot holds at most the live pods,
@@ -168,6 +169,8 @@ export class JournalCheckpoint {
     });
     const { store, load } = await SegmentStore.open(dir, sync);
     const lastCommitted = Math.max(replay.meta.segmentsThrough, ...replay.committedSegments, -1);
+    // A settled segment's id may still be named by the journal: ids are never reused.
+    store.reserveThrough(lastCommitted);
     const self = new JournalCheckpoint(journal, store, lastCommitted, options);
     onWritten = (bytes) => self.#wrote(bytes);
     const pending: PendingSegment[] = [];

@@ -91,6 +91,11 @@ export class SegmentStore {
     return this.#nextId;
   }
 
+  /** Never hands out an id at or below `id` (one a journal may still name). */
+  reserveThrough(id: number): void {
+    this.#nextId = Math.max(this.#nextId, id + 1);
+  }
+
   /** Serialises a batch as its segment's file content (to know its size before writing it). */
   encode(spans: readonly SpanData[]): { id: number; data: Buffer } {
     return { id: this.#nextId, data: encodeJsonFrame({ id: this.#nextId, spans }) };

@@ -85,6 +85,26 @@ test('a settled segment is deleted; a partly settled one comes back without its 
   await again.checkpoint.close();
 });
 
+test('segment ids are never reused, even after the newest segment was settled', async (t) => {
+  const d = dir();
+  const { checkpoint } = await open(d);
+  await checkpoint.recordPoll([], [], spans(1, 1));
+  const second = await checkpoint.recordPoll([], [], spans(2, 2));
+  await checkpoint.settle(['p2/s0']);
+  await checkpoint.acknowledge(second.segment as number);
+  await checkpoint.close();
+  const again = await open(d);
+  const third = await again.checkpoint.recordPoll([], [], spans(3, 1));
+  t.true((third.segment as number) > (second.segment as number));
+  await again.checkpoint.close();
+  const last = await open(d);
+  t.deepEqual(
+    last.loaded.pending.map((p) => keys(p.spans)),
+    [['p1/s0'], ['p3/s0']],
+  );
+  await last.checkpoint.close();
+});
+
 test('a segment whose journal record was torn off is uncommitted: deleted with its tracker change', async (t) => {
   const d = dir();
   const { checkpoint } = await open(d);
