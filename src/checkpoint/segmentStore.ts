@@ -105,7 +105,14 @@ export class SegmentStore {
   async write(encoded: { id: number; data: Buffer }): Promise<number> {
     if (encoded.id !== this.#nextId) throw new Error(`segment ${encoded.id} is not the next one`);
     this.#nextId++;
-    await writeNewFile(this.#dir, join(this.#dir, fileName(encoded.id)), encoded.data, this.#sync);
+    const path = join(this.#dir, fileName(encoded.id));
+    try {
+      await writeNewFile(this.#dir, path, encoded.data, this.#sync);
+    } catch (error) {
+      // A partly written file (disk full) must not take room or come back as a torn segment.
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') await unlink(path).catch(() => {});
+      throw error;
+    }
     this.#track(encoded.id, encoded.data.length);
     return encoded.id;
   }
