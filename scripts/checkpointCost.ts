@@ -227,9 +227,23 @@ try {
   // Restart: open and replay everything.
   let loaded: Awaited<ReturnType<typeof JournalCheckpoint.open>>['loaded'] | undefined;
   const open = await measure(async () => {
-    const opened = await JournalCheckpoint.open(dir);
+    const opened = await JournalCheckpoint.open(dir, { compactMinBytes: 0 });
     loaded = opened.loaded;
     checkpoint = opened.checkpoint;
+  });
+  // Compaction under load: polls go on (one pod changing each) while the snapshot is rewritten.
+  let pollsDuringCompaction = 0;
+  const underLoad = await measure(async () => {
+    let compacting = true;
+    const compaction = checkpoint.compactIfNeeded().finally(() => {
+      compacting = false;
+    });
+    for (let p = 0; compacting || p < 10; p++) {
+      const pod = pods[p % 50] as PodSnapshot;
+      await checkpoint.recordPoll([{ ...pod, lastSeenAt: [T0 + 1000 + p, 0] }], [], []);
+      if (compacting) pollsDuringCompaction++;
+    }
+    await compaction;
   });
   const peak = checkpoint.stats.peakBytes;
   await checkpoint.close();
@@ -245,6 +259,9 @@ try {
   );
   console.log(`| record append (${polls} polls, 1 pod changing, no span) | ${ms(appendOnly)} |`);
   console.log(`| compaction (${PODS} pods) | ${ms(compaction)} |`);
+  console.log(
+    `| compaction with polls going on (${pollsDuringCompaction} records appended meanwhile) | ${ms(underLoad)} |`,
+  );
   console.log(
     `| open + replay (${loaded?.tracker.pods.length} pods, ${loaded?.stats.pendingSpans} pending spans in ${loaded?.stats.segments} segments) | ${ms(open)} |`,
   );
