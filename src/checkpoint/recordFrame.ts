@@ -12,10 +12,10 @@ import { constants, crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
  * happens to occur inside a compressed payload is rejected by the length bound and the checksum
  * (a false match needs a 32-bit CRC collision). Decoding never throws.
  */
-export const FRAME_MAGIC = Buffer.from([0xf0, 0x00, 0xff, 0xa7]);
+const FRAME_MAGIC = Buffer.from([0xf0, 0x00, 0xff, 0xa7]);
 export const FRAME_HEADER_BYTES = 12;
 /** Longest payload a reader accepts; a larger length field is damage. */
-export const MAX_FRAME_PAYLOAD = 256 * 1024 * 1024;
+const MAX_FRAME_PAYLOAD = 256 * 1024 * 1024;
 
 /** One record, framed. */
 export function encodeFrame(payload: Buffer): Buffer {

@@ -72,7 +72,7 @@ const journalName = (seq: number) =>
 /** Compressed payload bytes replayed between two yields to the event loop (~300 KB of JSON). */
 const REPLAY_SLICE_BYTES = 32 * 1024;
 
-export const yieldToEventLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
+const yieldToEventLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 /**
  * The tracker's state as a snapshot plus an append-only journal (`recordFrame` framing: magic,

@@ -2,10 +2,10 @@ import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
+import { seededRandom } from '../../sim/timeline/seededRandom.js';
 import { JournalCheckpoint } from '../../src/checkpoint/journalCheckpoint.js';
 import type { SpanData } from '../../src/core/spanData.js';
 import { podRecord, spanRecord, tempStateDir } from '../support/checkpointRecords.js';
-import { seededRandom } from '../support/simulator/seededRandom.js';
 
 const APPENDER = fileURLToPath(new URL('../support/checkpointAppender.ts', import.meta.url));
 const PRELOAD_PODS = 5000;

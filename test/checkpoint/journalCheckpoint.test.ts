@@ -1,23 +1,21 @@
-import { readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
+import { seededRandom } from '../../sim/timeline/seededRandom.js';
 import { JournalCheckpoint } from '../../src/checkpoint/journalCheckpoint.js';
 import { SegmentStore } from '../../src/checkpoint/segmentStore.js';
 import type { SpanData } from '../../src/core/spanData.js';
 import type { PodSnapshot } from '../../src/core/trackerSnapshot.js';
-import { podRecord, spanRecord, tempStateDir } from '../support/checkpointRecords.js';
+import {
+  podRecord,
+  removeStateDirs,
+  spanRecord,
+  tempStateDir,
+} from '../support/checkpointRecords.js';
 import { FakeTimers } from '../support/fakeTimers.js';
-import { seededRandom } from '../support/simulator/seededRandom.js';
 
-const dirs: string[] = [];
-const dir = () => {
-  const d = tempStateDir();
-  dirs.push(d);
-  return d;
-};
-test.after.always(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const dir = tempStateDir;
+test.after.always(removeStateDirs);
 
 const spans = (poll: number, n: number) =>
   Array.from({ length: n }, (_, i) => spanRecord(`p${poll}/s${i}`, poll * 100 + i));

@@ -1,4 +1,5 @@
 import test from 'ava';
+import { seededRandom } from '../../sim/timeline/seededRandom.js';
 import {
   decodeFrames,
   encodeFrame,
@@ -6,7 +7,6 @@ import {
   FRAME_HEADER_BYTES,
   parseJsonPayload,
 } from '../../src/checkpoint/recordFrame.js';
-import { seededRandom } from '../support/simulator/seededRandom.js';
 
 const payloads = Array.from({ length: 20 }, (_, i) =>
   Buffer.from(JSON.stringify({ n: i, text: 'x'.repeat(i * 7) })),

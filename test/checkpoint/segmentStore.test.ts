@@ -1,19 +1,12 @@
-import { readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
+import { seededRandom } from '../../sim/timeline/seededRandom.js';
 import { SegmentStore } from '../../src/checkpoint/segmentStore.js';
-import { spanRecord, tempStateDir } from '../support/checkpointRecords.js';
-import { seededRandom } from '../support/simulator/seededRandom.js';
+import { removeStateDirs, spanRecord, tempStateDir } from '../support/checkpointRecords.js';
 
-const dirs: string[] = [];
-const dir = () => {
-  const d = tempStateDir();
-  dirs.push(d);
-  return d;
-};
-test.after.always(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const dir = tempStateDir;
+test.after.always(removeStateDirs);
 
 const batch = (from: number, n: number) =>
   Array.from({ length: n }, (_, i) => spanRecord(`k${from + i}`, from + i));

@@ -8,6 +8,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
+import { type SeededRandom, seededRandom } from '../../sim/timeline/seededRandom.js';
 import { encodeJsonFrame } from '../../src/checkpoint/recordFrame.js';
 import {
   type JournalRecord,
@@ -15,18 +16,10 @@ import {
   StateJournal,
 } from '../../src/checkpoint/stateJournal.js';
 import type { PodSnapshot } from '../../src/core/trackerSnapshot.js';
-import { podRecord, tempStateDir } from '../support/checkpointRecords.js';
-import { type SeededRandom, seededRandom } from '../support/simulator/seededRandom.js';
+import { podRecord, removeStateDirs, tempStateDir } from '../support/checkpointRecords.js';
 
-const dirs: string[] = [];
-const dir = () => {
-  const d = tempStateDir();
-  dirs.push(d);
-  return d;
-};
-test.after.always(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const dir = tempStateDir;
+test.after.always(removeStateDirs);
 
 /** Random upserts (versions = record number) and tombstones over a pool of uids. */
 function records(random: SeededRandom, count: number, from = 0): JournalRecord[] {

@@ -2,7 +2,7 @@
  * Small, valid tracker and span records for the checkpoint storage tests (plain module, no
  * test-framework imports: the SIGKILL child script uses it too).
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SpanData } from '../../src/core/spanData.js';
@@ -62,9 +62,20 @@ export function spanRecord(key: string, n: number): SpanData {
     resource: { 'k8s.pod.name': 'job' },
     key,
     podUid: 'uid',
+    subject: { podUid: 'uid', role: 'container', name: 'main', run: key },
   };
 }
 
+const made: string[] = [];
+
+/** A new empty state directory, removed by {@link removeStateDirs}. */
 export function tempStateDir(): string {
-  return mkdtempSync(join(tmpdir(), 'kse-journal-'));
+  const dir = mkdtempSync(join(tmpdir(), 'kse-journal-'));
+  made.push(dir);
+  return dir;
+}
+
+/** Removes every directory {@link tempStateDir} made (for `test.after.always`). */
+export function removeStateDirs(): void {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
