@@ -2,10 +2,11 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { pino } from 'pino';
-import { Agent } from './agent.js';
+import type { Agent } from './agent.js';
 import { AgentMetrics } from './agentMetrics.js';
 import { type CheckpointData, CheckpointStore } from './checkpoint/checkpointStore.js';
 import { createClock } from './clock.js';
+import { composeAgent } from './composeAgent.js';
 import type { Config } from './config.js';
 import { parseConfig } from './config.js';
 import { podSelectorText } from './core/podSelector.js';
@@ -90,7 +91,7 @@ async function main(): Promise<void> {
           onFallback: (reason) => metrics.criLookups.inc({ outcome: reason }),
         })
       : undefined;
-    agent = new Agent(config, {
+    agent = composeAgent(config, {
       logger,
       metrics,
       now,

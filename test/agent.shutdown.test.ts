@@ -10,10 +10,10 @@ import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import test from 'ava';
 import { pino } from 'pino';
-import { Agent } from '../src/agent.js';
 import { AgentMetrics } from '../src/agentMetrics.js';
 import { CheckpointStore } from '../src/checkpoint/checkpointStore.js';
 import { createClock } from '../src/clock.js';
+import { composeAgent } from '../src/composeAgent.js';
 import { parseConfig } from '../src/config.js';
 import type { ExportTarget } from '../src/export/spanExportQueue.js';
 import { toReadableSpan } from '../src/export/toReadableSpan.js';
@@ -102,7 +102,7 @@ async function runAndStop(options: {
   if (opened && !opened.ok) throw new Error(opened.reason);
   const store = opened?.store;
   const resource = resourceFromAttributes({ 'service.name': 'kubelet-span-exporter' });
-  const agent = new Agent(parsed.config, {
+  const agent = composeAgent(parsed.config, {
     logger: pino({ level: 'silent' }),
     metrics,
     now: createClock(),
