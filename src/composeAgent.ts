@@ -16,7 +16,8 @@ import type { Time } from './core/time.js';
 import type { CriRuntimeLookup } from './cri/criRuntimeLookup.js';
 import { createOtlpRetryPolicy } from './export/otlpRetryPolicy.js';
 import { type ExportTarget, SpanExportQueue } from './export/spanExportQueue.js';
-import { type KubeletAccess, KubeletClient } from './kubelet/kubeletClient.js';
+import type { KubeletAccess } from './kubelet/kubeletAccess.js';
+import { KubeletClient } from './kubelet/kubeletClient.js';
 import { PodsPollingSource } from './sources/podsPollingSource.js';
 import { realTimers, type Timers } from './timers.js';
 

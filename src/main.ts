@@ -18,7 +18,7 @@ import { createOtlpExporter } from './export/createOtlpExporter.js';
 import { toReadableSpan } from './export/toReadableSpan.js';
 import { startHttpServer } from './httpServer.js';
 import { findKubeconfig, kubeconfigAccess } from './kubelet/kubeconfigAccess.js';
-import type { KubeletAccess } from './kubelet/kubeletClient.js';
+import type { KubeletAccess } from './kubelet/kubeletAccess.js';
 import { livenessStaleAfterMs, pollLiveness } from './pollLiveness.js';
 
 /** Hard limit between a termination signal and exit, whatever is still pending (ms). */

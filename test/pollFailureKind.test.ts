@@ -1,5 +1,5 @@
 import test from 'ava';
-import { KubeletError } from '../src/kubelet/kubeletClient.js';
+import { KubeletError } from '../src/kubelet/kubeletError.js';
 import { pollFailureKind } from '../src/pollFailureKind.js';
 
 const networkError = (code: string) => Object.assign(new Error(code), { code });
