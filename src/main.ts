@@ -102,6 +102,9 @@ async function main(): Promise<void> {
       target: createOtlpExporter({
         url: config.otlp.endpoint,
         timeoutMillis: config.otlp.timeoutMs,
+        metadata: config.otlp.headers,
+        compression: config.otlp.compression,
+        ...(config.otlp.tls ? { tls: config.otlp.tls } : {}),
       }),
       convert: (span) => toReadableSpan(span, resource, scope),
     });

@@ -58,7 +58,13 @@ test('defaults with only NODE_NAME and NODE_IP', (t) => {
     podUid: undefined,
     traceContextEnv: ['TRACEPARENT', 'TRACE_PARENT'],
     tracingEnabled: true,
-    otlp: { endpoint: 'http://localhost:4317', timeoutMs: 10_000 },
+    otlp: {
+      endpoint: 'http://localhost:4317',
+      timeoutMs: 10_000,
+      headers: {},
+      compression: 'none',
+      tls: undefined,
+    },
     export: {
       maxBatchSize: 512,
       scheduleDelayMs: 200,
@@ -563,6 +569,31 @@ test('valid OTLP headers pass', (t) => {
     OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'X-Scope-OrgID=team%2Da',
   });
   t.pass();
+});
+
+test('OTLP headers, compression and TLS files reach the config; the traces variable wins per key', (t) => {
+  const { config } = configOf(t, {
+    ...BASE,
+    OTEL_EXPORTER_OTLP_ENDPOINT: 'https://collector:4317',
+    OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20abc, x-scope-orgid = t1,',
+    OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'X-Scope-OrgID=team%2Da',
+    OTEL_EXPORTER_OTLP_COMPRESSION: 'none',
+    OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: 'gzip',
+    OTEL_EXPORTER_OTLP_CERTIFICATE: '/tls/ca.pem',
+    OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY: '/tls/key.pem',
+    OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: '/tls/cert.pem',
+  });
+  t.deepEqual(config.otlp, {
+    endpoint: 'https://collector:4317',
+    timeoutMs: 10_000,
+    headers: { authorization: 'Bearer abc', 'x-scope-orgid': 'team-a' },
+    compression: 'gzip',
+    tls: {
+      caFile: '/tls/ca.pem',
+      clientKeyFile: '/tls/key.pem',
+      clientCertificateFile: '/tls/cert.pem',
+    },
+  });
 });
 
 const SECRET = 's3cr3t-T0KEN';
