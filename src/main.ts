@@ -1,3 +1,9 @@
+/**
+ * The composition root: the only module that reads `process` (env, signals, exit code). Builds
+ * every part from `Config` — logger, metrics, clock, kubelet access (in-cluster, or a kubeconfig
+ * from a laptop: decided here only), checkpoint, CRI lookup, OTLP exporter, the tracing pipeline
+ * (`composeAgent`) and the HTTP server — starts them and stops them on SIGTERM/SIGINT.
+ */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';

@@ -7,10 +7,10 @@ import type { LabelSelector } from '../core/labelSelector.js';
 import { selectFromPodList } from '../core/selectFromPodList.js';
 import type { Time } from '../core/time.js';
 import { KubeletError } from '../kubelet/kubeletError.js';
-import { pollFailureKind } from '../pollFailureKind.js';
-import { PollLoop, type PollOutcome } from '../pollLoop.js';
 import { realTimers, type Timers } from '../timers.js';
 import type { PodObservation, PodObservationSink, PodSource } from './podSource.js';
+import { pollFailureKind } from './pollFailureKind.js';
+import { PollLoop, type PollOutcome } from './pollLoop.js';
 
 /** Reads the kubelet's `/pods` body. */
 export interface PodListFetcher {
