@@ -1,8 +1,8 @@
 /**
  * Owns the wiring of the tracing pipeline, the part of the composition root that `main.ts` shares
  * with in-process tests: from `Config` and the process-level parts (logger, metrics, clock, kubelet
- * access, exporter, checkpoint, CRI lookup) it builds the kubelet client, the `/pods` source, the
- * tracker, the export queue with its retry policy, the reporter and the {@link Agent}.
+ * client, exporter, checkpoint, CRI lookup) it builds the `/pods` source, the tracker, the export
+ * queue with its retry policy, the reporter and the {@link Agent}.
  */
 import type { Logger } from 'pino';
 import { Agent } from './agent.js';
@@ -16,9 +16,7 @@ import type { Time } from './core/time.js';
 import type { CriRuntimeLookup } from './cri/criRuntimeLookup.js';
 import { createOtlpRetryPolicy } from './export/otlpRetryPolicy.js';
 import { type ExportTarget, SpanExportQueue } from './export/spanExportQueue.js';
-import type { KubeletAccess } from './kubelet/kubeletAccess.js';
-import { KubeletClient } from './kubelet/kubeletClient.js';
-import { PodsPollingSource } from './sources/podsPollingSource.js';
+import { type PodListFetcher, PodsPollingSource } from './sources/podsPollingSource.js';
 import { realTimers, type Timers } from './timers.js';
 
 export interface AgentDeps {
@@ -34,8 +32,8 @@ export interface AgentDeps {
   readonly target: ExportTarget;
   /** Turns core spans into SDK spans for the target. */
   readonly convert: ConstructorParameters<typeof SpanExportQueue>[0]['convert'];
-  /** From a laptop (decided in main.ts): the API server's node proxy and the kubeconfig's credentials. */
-  readonly apiServerProxy?: { readonly baseUrl: string; readonly access: KubeletAccess };
+  /** Reads the kubelet's `/pods` (in-cluster, or through the API server from a laptop). */
+  readonly kubelet: PodListFetcher;
   /** The runtime's nanosecond times for the spans a poll builds (CRI_ENDPOINT). */
   readonly cri?: CriRuntimeLookup;
   /** Where the agent keeps its checkpoint; none: nothing survives a restart. */
@@ -57,24 +55,6 @@ const EXPORT_DEADLINE_MARGIN_MS = 5000;
 /** Builds the agent and its parts; nothing runs until `start()`. */
 export function composeAgent(config: Config, deps: AgentDeps): Agent {
   const timers = deps.timers ?? realTimers;
-  const { kubelet } = config;
-  const client = new KubeletClient(
-    deps.apiServerProxy
-      ? {
-          baseUrl: deps.apiServerProxy.baseUrl,
-          access: deps.apiServerProxy.access,
-          timeoutMs: kubelet.timeoutMs,
-          maxBodyBytes: kubelet.maxBodyBytes,
-        }
-      : {
-          baseUrl: kubelet.url,
-          tokenFile: kubelet.tokenFile,
-          caFile: kubelet.caFile,
-          insecureTls: kubelet.insecureTls,
-          timeoutMs: kubelet.timeoutMs,
-          maxBodyBytes: kubelet.maxBodyBytes,
-        },
-  );
   const tracker = new PodTracker(
     {
       nodeName: config.nodeName,
@@ -127,7 +107,7 @@ export function composeAgent(config: Config, deps: AgentDeps): Agent {
     onDrop: (count, reason) => agent.spansDropped(count, reason),
   });
   const source = new PodsPollingSource({
-    fetcher: client,
+    fetcher: deps.kubelet,
     selectors: config.podSelectors,
     namespaces: config.podNamespaces,
     envNames: config.traceContextEnv,

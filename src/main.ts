@@ -25,6 +25,7 @@ import { toReadableSpan } from './export/toReadableSpan.js';
 import { startHttpServer } from './httpServer.js';
 import { findKubeconfig, kubeconfigAccess } from './kubelet/kubeconfigAccess.js';
 import type { KubeletAccess } from './kubelet/kubeletAccess.js';
+import { KubeletClient } from './kubelet/kubeletClient.js';
 import { livenessStaleAfterMs, pollLiveness } from './pollLiveness.js';
 
 /** Hard limit between a termination signal and exit, whatever is still pending (ms). */
@@ -89,6 +90,10 @@ async function main(): Promise<void> {
         'no KUBELET_URL or NODE_IP: polling the kubelet through the API server node proxy (needs get on nodes/proxy)',
       );
     }
+    const kubeletLimits = {
+      timeoutMs: config.kubelet.timeoutMs,
+      maxBodyBytes: config.kubelet.maxBodyBytes,
+    };
     const state = await openCheckpoint(config, logger, metrics, now());
     const cri = config.cri
       ? new CriRuntimeLookup({
@@ -103,7 +108,17 @@ async function main(): Promise<void> {
       now,
       ...state,
       ...(cri ? { cri } : {}),
-      ...(apiServerProxy ? { apiServerProxy } : {}),
+      kubelet: new KubeletClient(
+        apiServerProxy
+          ? { ...kubeletLimits, ...apiServerProxy }
+          : {
+              ...kubeletLimits,
+              baseUrl: config.kubelet.url,
+              tokenFile: config.kubelet.tokenFile,
+              caFile: config.kubelet.caFile,
+              insecureTls: config.kubelet.insecureTls,
+            },
+      ),
       hash: (input) => createHash('sha256').update(input).digest('hex'),
       target: createOtlpExporter({
         url: config.otlp.endpoint,

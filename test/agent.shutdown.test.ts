@@ -17,6 +17,7 @@ import { composeAgent } from '../src/composeAgent.js';
 import { parseConfig } from '../src/config.js';
 import type { ExportTarget } from '../src/export/spanExportQueue.js';
 import { toReadableSpan } from '../src/export/toReadableSpan.js';
+import { KubeletClient } from '../src/kubelet/kubeletClient.js';
 import { type KubeletStandIn, startKubeletStandIn } from './support/kubeletStandIn.js';
 import {
   litmusTraceParentValue,
@@ -107,6 +108,13 @@ async function runAndStop(options: {
     metrics,
     now: createClock(),
     hash: (input) => createHash('sha256').update(input).digest('hex'),
+    kubelet: new KubeletClient({
+      baseUrl: parsed.config.kubelet.url,
+      tokenFile: parsed.config.kubelet.tokenFile,
+      caFile: parsed.config.kubelet.caFile,
+      timeoutMs: parsed.config.kubelet.timeoutMs,
+      maxBodyBytes: parsed.config.kubelet.maxBodyBytes,
+    }),
     target: options.target,
     convert: (span) => toReadableSpan(span, resource, { name: 'test' }),
     ...(store ? { checkpoint: store } : {}),
