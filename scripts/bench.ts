@@ -52,8 +52,6 @@ const NODE = 'bench-node-1';
 /** The agent's defaults, stated so the figures say what they assume. */
 const POLL_INTERVAL_MS = 250;
 const IDLE_POLL_INTERVAL_MS = 1000;
-/** The naive poller the floor stands for polls at POLL_INTERVAL all the time. */
-const FLOOR_PACE_MS = POLL_INTERVAL_MS;
 const STATUS_LAG_MS = 300;
 const START = '2026-11-23T10:00:00Z';
 
@@ -93,7 +91,7 @@ function settings(): Settings {
     idleSeconds: smoke ? 4 : 12,
     busySeconds: smoke ? 5 : 10,
     burstPods: smoke ? 100 : 1000,
-    floorFetches: smoke ? 6 : 16,
+    floorFetches: smoke ? 3 : 12,
     out: smoke ? values.out : resolve(values.out ?? join(ROOT, 'bench', 'results.json')),
     smoke,
   };
@@ -128,10 +126,19 @@ const perSecond = (w: Window) => w.cpuMs / (w.wallMs / 1000);
 const pollsPerSecond = (w: Window) => w.polls / (w.wallMs / 1000);
 
 interface FloorResult {
-  readonly cpuMsPerFetch: number[];
-  readonly fetchOnlyCpuMsPerFetch: number[];
+  /** Per pace: CPU ms of each fetch, with and without `JSON.parse`. */
+  readonly paces: { paceMs: number; parseCpuMs: number[]; fetchOnlyCpuMs: number[] }[];
   readonly rssMiB: number;
   readonly bytes: number;
+}
+
+const mean = (values: readonly number[]) =>
+  values.length === 0 ? Number.NaN : values.reduce((a, b) => a + b, 0) / values.length;
+
+/** Mean CPU ms per fetch at `paceMs`, parsing or fetch-only (every fetch counts, GC included). */
+function floorAt(result: FloorResult, paceMs: number, parse: boolean): number {
+  const pace = result.paces.find((p) => p.paceMs === paceMs);
+  return pace === undefined ? Number.NaN : mean(parse ? pace.parseCpuMs : pace.fetchOnlyCpuMs);
 }
 
 /** The floor worker compiled to plain JavaScript: no loader in its process, as the agent has none. */
@@ -153,7 +160,7 @@ function floorScript(dir: string): string {
  * Runs the floor worker against a stand-in of its own serving `body` (shuffled per request, as
  * the agent's), so that its requests are not counted as the agent's polls.
  */
-async function floor(body: string, fetches: number, rounds: number): Promise<FloorResult> {
+async function floor(body: string, fetches: number): Promise<FloorResult> {
   const dir = mkdtempSync(join(tmpdir(), 'kse-floor-'));
   const kubelet = await startKubeletStandIn({ seed: 2 });
   kubelet.setBody(body);
@@ -167,8 +174,7 @@ async function floor(body: string, fetches: number, rounds: number): Promise<Flo
         FLOOR_TOKEN_FILE: join(dir, 'token'),
         FLOOR_CA_FILE: join(dir, 'ca.crt'),
         FLOOR_FETCHES: String(fetches),
-        FLOOR_ROUNDS: String(rounds),
-        FLOOR_PACE_MS: String(FLOOR_PACE_MS),
+        FLOOR_PACES_MS: `${IDLE_POLL_INTERVAL_MS},${POLL_INTERVAL_MS}`,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -291,7 +297,7 @@ async function benchSize(pods: number, s: Settings): Promise<SizeResult> {
     const bodyBytes = Buffer.byteLength(idleBody);
     await sleep(s.warmupSeconds * 1000);
     // The floor polls the same shuffled bodies meanwhile, in its own process.
-    const floorDone = floor(idleBody, s.floorFetches, s.reps);
+    const floorDone = floor(idleBody, s.floorFetches);
     const idle: Window[] = [];
     for (let r = 0; r < s.reps; r++) {
       idle.push(await measure(rig, () => sleep(s.idleSeconds * 1000)));
@@ -328,10 +334,12 @@ async function benchSize(pods: number, s: Settings): Promise<SizeResult> {
     const figures: SizeFigures = {
       pods,
       bodyBytes,
-      floorCpuMsPerFetch: median(floorResult.cpuMsPerFetch),
-      fetchOnlyCpuMsPerFetch: median(floorResult.fetchOnlyCpuMsPerFetch),
+      floorIdleCpuMsPerFetch: floorAt(floorResult, IDLE_POLL_INTERVAL_MS, true),
+      fetchOnlyIdleCpuMsPerFetch: floorAt(floorResult, IDLE_POLL_INTERVAL_MS, false),
+      floorBusyCpuMsPerFetch: floorAt(floorResult, POLL_INTERVAL_MS, true),
+      fetchOnlyBusyCpuMsPerFetch: floorAt(floorResult, POLL_INTERVAL_MS, false),
       floorRssMiB: floorResult.rssMiB,
-      floorPollsPerSecond: 1000 / FLOOR_PACE_MS,
+      floorPollsPerSecond: 1000 / POLL_INTERVAL_MS,
       idleCpuMsPerPoll: median(idle.map(perPoll)),
       idleCpuMsPerSecond: median(idle.map(perSecond)),
       idlePollsPerSecond: median(idle.map(pollsPerSecond)),
@@ -426,14 +434,16 @@ async function main(): Promise<void> {
         out: undefined,
         pollIntervalMs: POLL_INTERVAL_MS,
         idlePollIntervalMs: IDLE_POLL_INTERVAL_MS,
-        floorPaceMs: FLOOR_PACE_MS,
         statusLagMs: STATUS_LAG_MS,
       },
       definitions: {
-        floorCpuMsPerFetch:
-          'child process (plain node, no loader) fetching /pods over HTTPS keep-alive every floorPaceMs and JSON.parse-ing it: process.cpuUsage() / fetches',
-        fetchOnlyCpuMsPerFetch: 'the same without JSON.parse (body read into one buffer)',
-        floorRssMiB: 'VmRSS of the floor process after its JSON.parse rounds',
+        floorIdleCpuMsPerFetch:
+          'child process (plain node, no loader, its own stand-in serving the idle body shuffled) fetching /pods over HTTPS keep-alive every idlePollIntervalMs and JSON.parse-ing it: mean process.cpuUsage() per fetch, the pause before it included',
+        fetchOnlyIdleCpuMsPerFetch:
+          'the same without JSON.parse (body read into one buffer), interleaved with the parsing fetches',
+        floorBusyCpuMsPerFetch: 'the same every pollIntervalMs',
+        fetchOnlyBusyCpuMsPerFetch: 'the same every pollIntervalMs',
+        floorRssMiB: 'VmRSS of the floor process at its end',
         idleCpuMsPerPoll:
           'agent CPU (sum of se.sum_exec_runtime of its threads) while only unselected pods are listed / polls at the stand-in',
         busyCpuMsPerPoll:
@@ -441,7 +451,7 @@ async function main(): Promise<void> {
         agentRssMiB:
           'VmRSS of the agent at the end of each window: the larger of the idle and busy medians',
         kubeletKiBPerSecond:
-          'body KiB × polls per second (the floor: a naive poller at floorPaceMs)',
+          'body KiB × polls per second (the floor: a naive poller at pollIntervalMs all the time)',
         latency:
           'the stand-in first serves a terminated container (after the status lag) → its span arrives at the receiver',
         spansPerSecond: `burst of ${s.burstPods} finished traced pods: spans / (last arrival - served)`,

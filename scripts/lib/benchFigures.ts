@@ -8,13 +8,17 @@ export interface SizeFigures {
   readonly pods: number;
   /** Bytes of one `/pods` body. */
   readonly bodyBytes: number;
-  /** Floor: HTTPS fetch + `JSON.parse`, CPU ms per fetch. */
-  readonly floorCpuMsPerFetch: number;
-  /** Fetch-only floor: HTTPS fetch into one buffer, CPU ms per fetch. */
-  readonly fetchOnlyCpuMsPerFetch: number;
+  /** Floor: HTTPS fetch + `JSON.parse`, CPU ms per fetch, polled at the agent's idle interval. */
+  readonly floorIdleCpuMsPerFetch: number;
+  /** Fetch-only floor (HTTPS fetch into one buffer), at the idle interval. */
+  readonly fetchOnlyIdleCpuMsPerFetch: number;
+  /** Floor at the agent's busy interval (POLL_INTERVAL). */
+  readonly floorBusyCpuMsPerFetch: number;
+  /** Fetch-only floor at the busy interval. */
+  readonly fetchOnlyBusyCpuMsPerFetch: number;
   /** Floor process RSS, MiB. */
   readonly floorRssMiB: number;
-  /** Polls per second of the naive poller the floor stands for. */
+  /** Polls per second of the naive poller the floor stands for (always at the busy interval). */
   readonly floorPollsPerSecond: number;
   readonly idleCpuMsPerPoll: number;
   readonly idleCpuMsPerSecond: number;
@@ -31,11 +35,11 @@ export interface SizeFigures {
 }
 
 export interface DerivedFigures {
-  /** Idle agent CPU per poll / floor CPU per fetch. */
+  /** Idle agent CPU per poll / floor CPU per fetch, at the idle interval. */
   readonly idleToFloor: number;
-  /** Idle agent CPU per poll / fetch-only CPU per fetch. */
+  /** Idle agent CPU per poll / fetch-only CPU per fetch, at the idle interval. */
   readonly idleToFetchOnly: number;
-  /** Busy agent CPU per poll / floor CPU per fetch. */
+  /** Busy agent CPU per poll / floor CPU per fetch, at the busy interval. */
   readonly busyToFloor: number;
   /** Agent RSS / floor process RSS. */
   readonly rssToFloor: number;
@@ -50,9 +54,9 @@ export interface DerivedFigures {
 export function derive(f: SizeFigures): DerivedFigures {
   const kib = f.bodyBytes / 1024;
   return {
-    idleToFloor: f.idleCpuMsPerPoll / f.floorCpuMsPerFetch,
-    idleToFetchOnly: f.idleCpuMsPerPoll / f.fetchOnlyCpuMsPerFetch,
-    busyToFloor: f.busyCpuMsPerPoll / f.floorCpuMsPerFetch,
+    idleToFloor: f.idleCpuMsPerPoll / f.floorIdleCpuMsPerFetch,
+    idleToFetchOnly: f.idleCpuMsPerPoll / f.fetchOnlyIdleCpuMsPerFetch,
+    busyToFloor: f.busyCpuMsPerPoll / f.floorBusyCpuMsPerFetch,
     rssToFloor: f.agentRssMiB / f.floorRssMiB,
     kubeletKiBPerSecond: {
       idle: kib * f.idlePollsPerSecond,

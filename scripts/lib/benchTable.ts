@@ -9,8 +9,8 @@ export function fixed(n: number, digits = 1): string {
 const HEADER = [
   'pods',
   'body KiB',
-  'floor ms/fetch',
-  'fetch-only ms',
+  'floor ms idle/busy pace',
+  'fetch-only ms idle/busy',
   'idle ms/poll',
   'idle/floor',
   'idle/fetch',
@@ -31,8 +31,8 @@ export function benchTable(rows: readonly SizeFigures[]): string {
     return [
       String(r.pods),
       fixed(r.bodyBytes / 1024, 0),
-      fixed(r.floorCpuMsPerFetch, 2),
-      fixed(r.fetchOnlyCpuMsPerFetch, 2),
+      `${fixed(r.floorIdleCpuMsPerFetch, 2)}/${fixed(r.floorBusyCpuMsPerFetch, 2)}`,
+      `${fixed(r.fetchOnlyIdleCpuMsPerFetch, 2)}/${fixed(r.fetchOnlyBusyCpuMsPerFetch, 2)}`,
       fixed(r.idleCpuMsPerPoll, 2),
       fixed(d.idleToFloor, 2),
       fixed(d.idleToFetchOnly, 2),

@@ -1,15 +1,18 @@
 /**
  * Child process of the benchmark measuring the floor: a naive poller that fetches the kubelet
- * stand-in's `/pods` over HTTPS on one keep-alive connection every `FLOOR_PACE_MS` and
- * `JSON.parse`s every body (mode `parse`), or only reads it into one buffer (mode `fetch`, the
- * fetch-only floor). CPU from `process.cpuUsage()` of this process alone (the stand-in serving in
- * the bench process does not count); RSS from `/proc/self/status` after the parse rounds.
- * The bench runs it as plain JavaScript (transpiled, no loader), as `node dist/main.js` runs.
+ * stand-in's `/pods` over HTTPS on one keep-alive connection and `JSON.parse`s every body, and
+ * the fetch-only floor, which reads the body into one buffer and stops there. Both run
+ * interleaved (fetch n parses when n is even), at each pace of `FLOOR_PACES_MS` in turn (the
+ * agent's idle and busy intervals), so each agent figure has a floor polled at its own cadence.
+ * A fetch's CPU is `process.cpuUsage()` from the end of the fetch before it (so the timers and
+ * any garbage collection of the pause count) to the end of its own, in this process alone (the
+ * stand-in serving in the bench process does not count). RSS from `/proc/self/status` at the end.
+ * The bench runs it as plain JavaScript (compiled, no loader), as `node dist/main.js` runs.
  *
- * Env: FLOOR_URL (…/pods), FLOOR_TOKEN_FILE, FLOOR_CA_FILE, FLOOR_FETCHES (per round),
- * FLOOR_ROUNDS, FLOOR_PACE_MS.
- * Prints one JSON line: {"cpuMsPerFetch":[per parse round],"fetchOnlyCpuMsPerFetch":[per
- * fetch-only round],"rssMiB":N,"bytes":N,"items":N}.
+ * Env: FLOOR_URL (…/pods), FLOOR_TOKEN_FILE, FLOOR_CA_FILE, FLOOR_FETCHES (per pace and mode),
+ * FLOOR_PACES_MS (comma-separated).
+ * Prints one JSON line: {"paces":[{"paceMs","parseCpuMs":[per fetch],"fetchOnlyCpuMs":[per
+ * fetch]}],"rssMiB","bytes","items"}.
  */
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
@@ -18,8 +21,9 @@ const url = new URL(process.env.FLOOR_URL ?? '');
 const token = readFileSync(process.env.FLOOR_TOKEN_FILE ?? '', 'utf8').trim();
 const ca = readFileSync(process.env.FLOOR_CA_FILE ?? '', 'utf8');
 const fetches = Math.min(10_000, Math.max(1, Number(process.env.FLOOR_FETCHES ?? 20)));
-const rounds = Math.min(20, Math.max(1, Number(process.env.FLOOR_ROUNDS ?? 3)));
-const paceMs = Math.min(60_000, Math.max(0, Number(process.env.FLOOR_PACE_MS ?? 250)));
+const paces = (process.env.FLOOR_PACES_MS ?? '250')
+  .split(',')
+  .map((p) => Math.min(60_000, Math.max(0, Number(p))));
 const agent = new Agent({ keepAlive: true, maxSockets: 1, ca });
 
 function fetchOnce(parse: boolean): Promise<{ bytes: number; items: number }> {
@@ -55,27 +59,26 @@ function rssMiB(): number {
   return match === null ? Number.NaN : Number(match[1]) / 1024;
 }
 
-/** CPU ms per fetch of each round; the pauses between fetches count (timers, GC), as a poller's. */
-async function measure(parse: boolean): Promise<number[]> {
-  const perRound: number[] = [];
-  for (let r = 0; r < rounds; r++) {
-    const before = process.cpuUsage();
-    for (let i = 0; i < fetches; i++) {
-      await fetchOnce(parse);
-      await sleep(paceMs);
-    }
-    const used = process.cpuUsage(before);
-    perRound.push((used.user + used.system) / 1000 / fetches);
-  }
-  return perRound;
-}
+const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
 
 let last = { bytes: 0, items: 0 };
 for (let i = 0; i < 3; i++) last = await fetchOnce(true); // warm up: connection, JIT
-const cpuMsPerFetch = await measure(true);
+const results: { paceMs: number; parseCpuMs: number[]; fetchOnlyCpuMs: number[] }[] = [];
+for (const paceMs of paces) {
+  const parseCpuMs: number[] = [];
+  const fetchOnlyCpuMs: number[] = [];
+  let mark = process.cpuUsage();
+  for (let n = 0; n < 2 * fetches; n++) {
+    const parse = n % 2 === 0;
+    const fetched = await fetchOnce(parse);
+    if (parse) last = fetched;
+    const used = cpuMs(process.cpuUsage(mark));
+    mark = process.cpuUsage();
+    (parse ? parseCpuMs : fetchOnlyCpuMs).push(used);
+    await sleep(paceMs);
+  }
+  results.push({ paceMs, parseCpuMs, fetchOnlyCpuMs });
+}
 const rss = rssMiB();
-const fetchOnlyCpuMsPerFetch = await measure(false);
 agent.destroy();
-process.stdout.write(
-  `${JSON.stringify({ cpuMsPerFetch, fetchOnlyCpuMsPerFetch, rssMiB: rss, ...last })}\n`,
-);
+process.stdout.write(`${JSON.stringify({ paces: results, rssMiB: rss, ...last })}\n`);

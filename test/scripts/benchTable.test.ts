@@ -6,14 +6,16 @@ import { sumExecRuntimeMs } from '../../scripts/lib/procStats.js';
 const figures: SizeFigures = {
   pods: 110,
   bodyBytes: 640 * 1024,
-  floorCpuMsPerFetch: 8,
-  fetchOnlyCpuMsPerFetch: 3,
+  floorIdleCpuMsPerFetch: 8,
+  fetchOnlyIdleCpuMsPerFetch: 3,
+  floorBusyCpuMsPerFetch: 7.5,
+  fetchOnlyBusyCpuMsPerFetch: 2.5,
   floorRssMiB: 50,
   floorPollsPerSecond: 4,
   idleCpuMsPerPoll: 3.6,
   idleCpuMsPerSecond: 3.7,
   idlePollsPerSecond: 1,
-  busyCpuMsPerPoll: 6,
+  busyCpuMsPerPoll: 6.75,
   busyCpuMsPerSecond: 24,
   busyPollsPerSecond: 4,
   agentRssMiB: 70,
@@ -27,7 +29,7 @@ test('derive: ratios to the floor and the bytes each poller makes the kubelet se
   const d = derive(figures);
   t.is(d.idleToFloor, 0.45);
   t.is(d.idleToFetchOnly, 1.2);
-  t.is(d.busyToFloor, 0.75);
+  t.is(d.busyToFloor, 0.9);
   t.is(d.rssToFloor, 1.4);
   t.deepEqual(d.kubeletKiBPerSecond, { idle: 640, busy: 2560, floor: 2560 });
 });
@@ -38,13 +40,18 @@ test('targetChecks: each target met or missed at its limit; a missing figure is 
     [
       [0.5, true],
       [1.3, true],
-      [0.8, true],
+      [0.8, false],
       [1.2, false],
     ],
   );
-  const slow = targetChecks({ ...figures, idleCpuMsPerPoll: 4.1, floorRssMiB: 60 });
+  const other = targetChecks({
+    ...figures,
+    idleCpuMsPerPoll: 4.1,
+    busyCpuMsPerPoll: 6,
+    floorRssMiB: 60,
+  });
   t.deepEqual(
-    slow.map((c) => c.met),
+    other.map((c) => c.met),
     [false, false, true, true],
   );
   t.false(targetChecks({ ...figures, busyCpuMsPerPoll: Number.NaN })[2]?.met);
@@ -61,14 +68,14 @@ test('benchTable: header, right-aligned separator, one row per size with its fig
   t.deepEqual(row.slice(1, 12), [
     '110',
     '640',
-    '8.00',
-    '3.00',
+    '8.00/7.50',
+    '3.00/2.50',
     '3.60',
     '0.45',
     '1.20',
     '3.7',
-    '6.00',
-    '0.75',
+    '6.75',
+    '0.90',
     '24.0',
   ]);
   t.is(row[12], '70/50');
