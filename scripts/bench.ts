@@ -196,8 +196,12 @@ async function floor(body: string, fetches: number): Promise<FloorResult> {
 }
 
 /** Container-exit latencies: served terminated state → its span at the receiver. */
-function latencies(rig: AgentRig, sim: NodeSimulator, log: ArrivalLog): number[] {
-  const out: number[] = [];
+function latencies(
+  rig: AgentRig,
+  sim: NodeSimulator,
+  log: ArrivalLog,
+): { key: string; ms: number }[] {
+  const out: { key: string; ms: number }[] = [];
   const spans = rig.receiver.spans;
   for (const exit of sim.timeline.exits) {
     const served = sim.servedExits.get(exit.key);
@@ -209,7 +213,7 @@ function latencies(rig: AgentRig, sim: NodeSimulator, log: ArrivalLog): number[]
         s.attributes['k8s.container.restart_count'] === exit.run,
     );
     const arrived = log.arrivals[index];
-    if (index >= 0 && arrived !== undefined) out.push(arrived - served);
+    if (index >= 0 && arrived !== undefined) out.push({ key: exit.key, ms: arrived - served });
   }
   return out;
 }
@@ -260,6 +264,8 @@ interface SizeResult {
     readonly busy: Window[];
     readonly floor: FloorResult;
     readonly latenciesMs: number[];
+    /** Exits whose span took over 2 s (which ones, to look into). */
+    readonly slowExits: { key: string; ms: number }[];
     readonly exitsServed: number;
     readonly burstSpans: number;
     readonly listedPods: number;
@@ -318,16 +324,20 @@ async function benchSize(pods: number, s: Settings): Promise<SizeResult> {
       statusLagMs: STATUS_LAG_MS,
     });
     const log = recordArrivals(rig.receiver);
-    await sim.play(s.warmupSeconds);
+    // One play through all windows: every second is served for a whole second (a play that
+    // ends and another that starts would serve the second at the seam for an instant only).
+    const playing = sim.play(s.warmupSeconds + s.reps * s.busySeconds + 1);
+    await sleep(s.warmupSeconds * 1000);
     const listedPods = (JSON.parse(sim.bodyAt(sim.current ?? 0)) as { items: unknown[] }).items
       .length;
     const busy: Window[] = [];
     for (let r = 0; r < s.reps; r++) {
-      busy.push(await measure(rig, () => sim.play((sim.current ?? 0) + s.busySeconds)));
+      busy.push(await measure(rig, () => sleep(s.busySeconds * 1000)));
     }
-    sim.stop();
+    await playing;
     await sleep(1500); // the last exits reach the receiver
-    const latenciesMs = latencies(rig, sim, log);
+    const exitLatencies = latencies(rig, sim, log);
+    const latenciesMs = exitLatencies.map((l) => l.ms);
     const b = await burst(rig, log, s.burstPods, unrelated);
     log.stop();
 
@@ -359,6 +369,7 @@ async function benchSize(pods: number, s: Settings): Promise<SizeResult> {
         busy,
         floor: floorResult,
         latenciesMs,
+        slowExits: exitLatencies.filter((l) => l.ms > 2000),
         exitsServed: sim.servedExits.size,
         burstSpans: b.spans,
         listedPods,
