@@ -1,3 +1,7 @@
+/**
+ * The agent's wall clock: `now()` as `[s, ns]`, anchored once to the epoch and advanced by the
+ * monotonic clock, so poll times never go backwards.
+ */
 import { type Time, timeFromNanos } from './core/time.js';
 
 /** Re-anchor to the wall clock when the monotonic estimate drifts further than this (ns). */

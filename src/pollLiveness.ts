@@ -1,3 +1,7 @@
+/**
+ * What `/healthz` says: whether the pod source started an attempt recently enough, and how long
+ * "recently" is for this configuration (the kubelet timeout, the largest back-off, a margin).
+ */
 import type { Config } from './config.js';
 import type { ProbeResult } from './httpServer.js';
 import { MAX_BACKOFF_MS } from './sources/pollLoop.js';

@@ -1,3 +1,7 @@
+/**
+ * Answers the tracker's runtime queries over the CRI before it sees an observation: container and
+ * sandbox times in nanoseconds, failures counted, exited answers cached (bounded).
+ */
 import type { RuntimeContainer } from '../core/criTimes.js';
 import type { RuntimeQueries, RuntimeView } from '../core/runtimeView.js';
 import type { Time } from '../core/time.js';

@@ -1,3 +1,7 @@
+/**
+ * The agent-wide resource attributes (`service.name`, version, node, `OTEL_RESOURCE_ATTRIBUTES`)
+ * that every exported batch merges with each pod's own.
+ */
 import { type Resource, resourceFromAttributes } from '@opentelemetry/resources';
 import type { Config } from '../config.js';
 

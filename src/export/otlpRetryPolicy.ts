@@ -1,3 +1,7 @@
+/**
+ * The OTLP retry rules for a failed export batch: which gRPC codes are retryable, `RetryInfo`
+ * delays honoured for RESOURCE_EXHAUSTED, full-jitter exponential back-off up to a bound.
+ */
 import type { RetryPolicy } from './spanExportQueue.js';
 
 /**

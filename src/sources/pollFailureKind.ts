@@ -1,3 +1,7 @@
+/**
+ * How a failed kubelet poll counts for the poll loop's back-off: `connection` (the kubelet could
+ * not be reached) or `other`.
+ */
 import { KubeletError } from '../kubelet/kubeletError.js';
 import type { PollFailureKind } from './pollLoop.js';
 

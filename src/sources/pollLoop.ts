@@ -1,3 +1,7 @@
+/**
+ * The timing of `/pods` polling: one poll at a time, the interval, the retry and back-off rules
+ * after failures, on an injected clock and scheduler.
+ */
 import { realTimers, type TimerHandle, type Timers } from '../timers.js';
 
 /**
