@@ -1,6 +1,6 @@
 /**
- * The agent's wall clock: `now()` as `[s, ns]`, anchored once to the epoch and advanced by the
- * monotonic clock, so poll times never go backwards.
+ * The agent's wall clock: `now()` as `[s, ns]`, the monotonic clock anchored to the epoch and
+ * re-anchored when the two drift apart, so observation times never go backwards.
  */
 import { type Time, timeFromNanos } from './core/time.js';
 
