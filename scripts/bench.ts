@@ -15,9 +15,10 @@
  * Agent CPU is utime+stime from /proc/<pid>/stat; polls are counted at the kubelet stand-in.
  * Medians over the repetitions are reported; results go to bench/results.json.
  *
- *   tsx scripts/bench.ts [--smoke] [--sizes 30,110] [--reps N] [--out FILE]
+ *   tsx scripts/bench.ts [--smoke] [--sizes 30,110] [--reps N] [--out FILE] [--outage]
  *
  * `--smoke`: one size, one short repetition, no results file (CI keeps the benchmark working).
+ * `--outage`: instead, a busy node with the collector down vs up (see `lib/outageBench.ts`).
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -34,6 +35,7 @@ import {
 import { createNodeSimulator, type NodeSimulator } from '../sim/timeline/nodeSimulator.js';
 import { scriptedTimeline } from '../sim/timeline/scriptedTimeline.js';
 import { type ArrivalLog, recordArrivals } from './lib/arrivals.js';
+import { outageBenchTable, runOutageBench } from './lib/outageBench.js';
 import { processCpuMs, processRssMiB } from './lib/procStats.js';
 import { median, percentile } from './lib/stats.js';
 
@@ -58,6 +60,8 @@ interface Settings {
   readonly floorFetches: number;
   readonly out: string | undefined;
   readonly smoke: boolean;
+  /** `--outage`: only the busy node with the collector down vs up (`lib/outageBench`). */
+  readonly outage: boolean;
 }
 
 function settings(): Settings {
@@ -67,6 +71,7 @@ function settings(): Settings {
       sizes: { type: 'string' },
       reps: { type: 'string' },
       out: { type: 'string' },
+      outage: { type: 'boolean' },
     },
     strict: true,
   });
@@ -88,6 +93,7 @@ function settings(): Settings {
     floorFetches: smoke ? 5 : 30,
     out: smoke ? values.out : resolve(values.out ?? join(ROOT, 'bench', 'results.json')),
     smoke,
+    outage: values.outage === true,
   };
 }
 
@@ -394,6 +400,11 @@ function machine() {
 
 async function main(): Promise<void> {
   const s = settings();
+  if (s.outage) {
+    const outage = await runOutageBench(s.smoke ? { seconds: 10, podsPerSecond: 10 } : {});
+    process.stdout.write(`${outageBenchTable(outage)}\n`);
+    return;
+  }
   const results: SizeResult[] = [];
   for (const size of s.sizes) {
     process.stderr.write(`bench: ${size} pods...\n`);
