@@ -9,6 +9,7 @@
  * `OTEL_EXPORTER_OTLP_TRACES_*`) variable, then the general `OTEL_*` one, then the default.
  */
 
+import { DEFAULT_STATE_MAX_BYTES } from './checkpoint/journalCheckpoint.js';
 import { isDnsLabel, isDnsSubdomain } from './core/dnsName.js';
 import type { LabelSelector } from './core/labelSelector.js';
 import { isLabelKey } from './core/labelSyntax.js';
@@ -105,6 +106,8 @@ export interface Config {
   readonly stateDir: string | undefined;
   /** Without a checkpoint, pods that finished longer ago than this are not emitted, ms. */
   readonly catchUpWindowMs: number;
+  /** Bound on the checkpoint's peak size in `stateDir`, bytes (`STATE_MAX_BYTES`). */
+  readonly stateMaxBytes: number;
   /** Container runtime socket for nanosecond times (`unix:///run/containerd/containerd.sock`). */
   readonly cri: { readonly endpoint: string; readonly timeoutMs: number } | undefined;
   /** Bounds on what the tracker keeps. */
@@ -167,6 +170,7 @@ const DEFAULT_SERVICE_NAME = 'kubelet-span-exporter';
 const DEFAULT_LOG_LEVEL: LogLevel = 'info';
 const DEFAULT_HTTP_PORT = 9464;
 const DEFAULT_STATE_DIR = '/var/lib/kubelet-span-exporter';
+const STATE_MAX_BYTES_RANGE = [64 * 1024, 8 * 1024 ** 3] as const;
 const DEFAULT_CRI_TIMEOUT_MS = 2000;
 const CRI_TIMEOUT_RANGE = [50, 60_000] as const;
 const DEFAULT_CATCHUP_WINDOW_MS = 15 * 60_000;
@@ -265,7 +269,14 @@ const VARIABLES = [
     group: 'agent',
     default: DEFAULT_STATE_DIR,
     description:
-      'Directory of the checkpoint (acknowledged spans, tracker state) and its lock; mount a volume there. `none` disables the checkpoint; an unwritable or locked directory is logged and the agent runs without one.',
+      'Directory of the checkpoint (the tracker state as a journal, unacknowledged spans as segments); mount a volume there (one per agent: an `emptyDir`). `none` disables the checkpoint; an unwritable directory is logged and the agent runs without one.',
+  },
+  {
+    name: 'STATE_MAX_BYTES',
+    group: 'agent',
+    default: '32Mi',
+    description:
+      'Bound on the checkpoint\'s peak size in `STATE_DIR`: bytes, or a Kubernetes quantity (`32Mi`, `1Gi`), from 64Ki to 8Gi. At the bound the oldest unacknowledged spans are dropped and counted (`reason="state_bound"`). Keep the volume\'s `sizeLimit` at least 2× this.',
   },
   {
     name: 'CATCHUP_WINDOW',
@@ -638,6 +649,13 @@ export function parseConfig(
     DEFAULT_CATCHUP_WINDOW_MS,
     CATCHUP_WINDOW_RANGE,
   );
+  const stateMaxBytes = parseByteSize(
+    r,
+    'STATE_MAX_BYTES',
+    DEFAULT_STATE_MAX_BYTES,
+    STATE_MAX_BYTES_RANGE,
+    'must be from 64Ki to 8Gi',
+  );
   const criEndpointValue = r.get('CRI_ENDPOINT');
   const criTimeoutMs = r.duration('CRI_TIMEOUT', DEFAULT_CRI_TIMEOUT_MS, CRI_TIMEOUT_RANGE);
   let cri: Config['cri'];
@@ -671,7 +689,13 @@ export function parseConfig(
     DEFAULT_KUBELET_TIMEOUT_MS,
     KUBELET_TIMEOUT_RANGE,
   );
-  const maxBodyBytes = parseByteSize(r, 'KUBELET_MAX_RESPONSE_BYTES');
+  const maxBodyBytes = parseByteSize(
+    r,
+    'KUBELET_MAX_RESPONSE_BYTES',
+    DEFAULT_MAX_BODY_BYTES,
+    MAX_BODY_BYTES_RANGE,
+    'must be from 1Ki to 512Mi',
+  );
 
   // selection
   const selectorText = r.get('POD_SELECTOR');
@@ -805,6 +829,7 @@ export function parseConfig(
       httpPort,
       stateDir,
       catchUpWindowMs,
+      stateMaxBytes,
       cri,
       limits: { maxTrackedPods, maxSpansPerPod },
     },
@@ -957,18 +982,25 @@ const QUANTITY_FACTOR: Readonly<Record<string, number>> = {
   G: 1000 ** 3,
 };
 
-function parseByteSize(r: Reader, name: VariableName): number {
+/** A byte count or Kubernetes quantity within `[min, max]`; problems are recorded. */
+function parseByteSize(
+  r: Reader,
+  name: VariableName,
+  fallback: number,
+  [min, max]: readonly [number, number],
+  rangeProblem: string,
+): number {
   const value = r.get(name);
-  if (value === undefined) return DEFAULT_MAX_BODY_BYTES;
+  if (value === undefined) return fallback;
   const m = QUANTITY.exec(value);
   if (!m) {
     r.invalid(name, value, 'not a byte count (examples: 67108864, 64Mi, 256Mi)');
-    return DEFAULT_MAX_BODY_BYTES;
+    return fallback;
   }
   const bytes = Number(m[1]) * (QUANTITY_FACTOR[m[2] ?? ''] ?? 1);
-  if (bytes < MAX_BODY_BYTES_RANGE[0] || bytes > MAX_BODY_BYTES_RANGE[1]) {
-    r.invalid(name, value, 'must be from 1Ki to 512Mi');
-    return DEFAULT_MAX_BODY_BYTES;
+  if (bytes < min || bytes > max) {
+    r.invalid(name, value, rangeProblem);
+    return fallback;
   }
   return bytes;
 }
