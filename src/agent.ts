@@ -1,12 +1,13 @@
 import type { Logger } from 'pino';
 import type { AgentMetrics } from './agentMetrics.js';
-import type { CheckpointData, CheckpointStore } from './checkpoint/checkpointStore.js';
+import type { AgentCheckpoint } from './checkpoint/agentCheckpoint.js';
 import type { Config } from './config.js';
 import type { KubeletPod } from './core/kubeletPod.js';
 import { PodTracker, type TrackerNotice } from './core/podTracker.js';
 import { selectFromPodList } from './core/selectFromPodList.js';
 import type { HashFn, SpanData } from './core/spanData.js';
 import type { Time } from './core/time.js';
+import type { TrackerSnapshot } from './core/trackerSnapshot.js';
 import type { CriRuntimeLookup } from './cri/criRuntimeLookup.js';
 import { createOtlpRetryPolicy } from './export/otlpRetryPolicy.js';
 import type { ExportTarget } from './export/spanExportQueue.js';
@@ -31,9 +32,9 @@ export interface AgentDeps {
   /** The runtime's nanosecond times for the spans a poll builds (CRI_ENDPOINT). */
   readonly cri?: CriRuntimeLookup;
   /** Where the agent keeps its checkpoint; none: nothing survives a restart. */
-  readonly checkpoint?: CheckpointStore;
-  /** A loaded checkpoint to resume from. */
-  readonly resume?: CheckpointData;
+  readonly checkpoint?: AgentCheckpoint;
+  /** A loaded checkpoint to resume from: the tracker, and the spans still unacknowledged. */
+  readonly resume?: { readonly tracker: TrackerSnapshot; readonly pending: readonly SpanData[] };
   /** Pods first seen finished before this are not emitted (see CATCHUP_WINDOW). */
   readonly catchUpCutoff?: Time;
 }
@@ -59,7 +60,6 @@ export class Agent {
   #lastExportFailureLog = 0;
   #lastCapLog = 0;
   #warnedQueueFull = false;
-  #savedRevision = -1;
   #lastTick = 0;
   #everSucceeded = false;
   /** The polls since the last success failed to connect (a kubelet restarting refuses them). */
@@ -127,8 +127,10 @@ export class Agent {
         return decision;
       },
       onBatchSettled: (batch, outcome) => this.#batchSettled(batch, outcome),
-      onDrop: (count, reason) => {
+      onDrop: (count, reason, spans) => {
         if (reason === 'shutdown' && this.#handedToCheckpoint) return;
+        // Dropped at the queue's bound: they leave the checkpoint too (never sent at a restart).
+        if (reason === 'queueFull') void deps.checkpoint?.settle(spans);
         deps.metrics.spansDropped.inc({ reason }, count);
         if (reason === 'queueFull' && !this.#warnedQueueFull) {
           this.#warnedQueueFull = true;
@@ -139,6 +141,7 @@ export class Agent {
         }
       },
     });
+    // The checkpoint still holds these (by key): settling them as batches go removes them there.
     if (deps.resume && deps.resume.pending.length > 0) {
       this.#queue.enqueue(deps.resume.pending);
     }
@@ -159,43 +162,44 @@ export class Agent {
   }
 
   /**
-   * Stops polling, flushes pending spans within `budgetMs`, and checkpoints what could not be
-   * delivered so the next start sends it.
+   * Stops polling and flushes pending spans within `budgetMs`. What is not acknowledged is already
+   * in the checkpoint (written when it was built): nothing more is written, the next start sends it.
    */
   async stop(budgetMs: number): Promise<{ delivered: number; undelivered: number }> {
     const deadline = Date.now() + budgetMs;
     await this.#loop.stop();
-    // Keep a little of the budget for the final checkpoint write.
+    // Keep a little of the budget for closing the checkpoint.
     const flushed = await this.#queue.flush(Math.max(0, deadline - Date.now() - 300));
-    const unacknowledged = this.#queue.pendingSpans();
-    if (this.#deps.checkpoint) {
-      this.#handedToCheckpoint = await this.#deps.checkpoint.requestSave(() =>
-        this.#checkpointData(unacknowledged),
-      );
-      await this.#deps.checkpoint.close();
+    const unacknowledged = this.#queue.pending;
+    const checkpoint = this.#deps.checkpoint;
+    if (checkpoint) {
+      this.#handedToCheckpoint = true;
+      await checkpoint.close();
     }
     await this.#queue.shutdown(0);
     this.#client.close();
-    return { delivered: flushed.delivered, undelivered: unacknowledged.length };
+    return { delivered: flushed.delivered, undelivered: unacknowledged };
   }
 
-  /** Writes the checkpoint if anything changed since the last write (tracker or queue). */
-  #save(force = false): void {
+  /**
+   * Records a poll in the checkpoint: the tracker's change and the spans it built, one record,
+   * durable before the spans are queued (so an acknowledgement can never precede the record).
+   * Pending spans the checkpoint let go to stay within its bound leave the queue too.
+   */
+  async #record(spans: readonly SpanData[]): Promise<void> {
     const checkpoint = this.#deps.checkpoint;
     if (!checkpoint) return;
-    const revision = this.#tracker.revision;
-    if (!force && revision === this.#savedRevision) return;
-    this.#savedRevision = revision;
-    void checkpoint.requestSave(() => this.#checkpointData(this.#queue.pendingSpans()));
+    const change = this.#tracker.takeChanges();
+    if (change.pods.length === 0 && change.removed.length === 0 && spans.length === 0) return;
+    const dropped = await checkpoint.recordPoll(change, spans);
+    if (dropped.length > 0) this.#queue.discard(new Set(dropped));
+    void checkpoint.compactIfNeeded();
   }
 
-  #checkpointData(pending: readonly SpanData[]): CheckpointData {
-    return {
-      savedAt: this.#deps.now(),
-      node: this.#config.nodeName,
-      tracker: this.#tracker.snapshot(),
-      pending,
-    };
+  /** The checkpoint's figures as metrics. */
+  #checkpointMetrics(): void {
+    const checkpoint = this.#deps.checkpoint;
+    if (checkpoint) this.#deps.metrics.checkpointBytes.set(checkpoint.stats.bytes);
   }
 
   /** Time of the last poll start (epoch ms; 0 before the first). */
@@ -254,11 +258,12 @@ export class Agent {
       this.#connectFailedSinceSuccess = false;
       for (const notice of observed.notices) this.#notice(notice);
       const spans = observed.spans;
+      await this.#record(spans);
       if (spans.length > 0) {
         metrics.spansBuilt.inc(spans.length);
         this.#queue.enqueue(spans);
       }
-      this.#save();
+      this.#checkpointMetrics();
       metrics.podsTracked.set(this.#tracker.trackedPods);
       const traced = this.#tracker.tracedPodsByOrigin();
       metrics.podsTraced.set({ origin: 'context' }, traced.context);
@@ -431,9 +436,10 @@ export class Agent {
   ): void {
     const { metrics, logger } = this.#deps;
     metrics.pendingSpans.set(this.#queue.pending);
-    // The acknowledged (or given-up) spans leave the checkpoint's pending list now: the window
-    // in which a crash re-sends an acknowledged span is one checkpoint write long.
-    this.#save(true);
+    // The acknowledged (or given-up) spans leave the checkpoint now: the window in which a crash
+    // re-sends an acknowledged span is one segment delete (or one record) long. Given up at
+    // shutdown, they stay: the next start sends them.
+    if (!this.#handedToCheckpoint) void this.#deps.checkpoint?.settle(batch);
     if (outcome.ok) {
       metrics.spansExported.inc(batch.length);
       metrics.exportBatches.inc({ outcome: 'ok' });

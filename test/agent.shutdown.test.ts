@@ -14,7 +14,7 @@ import { type KubeletStandIn, startKubeletStandIn } from '../sim/kubeletStandIn.
 import { litmusTraceParentValue, type PodScript, podAt, podListBody } from '../sim/podBuilder.js';
 import { Agent } from '../src/agent.js';
 import { AgentMetrics } from '../src/agentMetrics.js';
-import { CheckpointStore } from '../src/checkpoint/checkpointStore.js';
+import { AgentCheckpoint } from '../src/checkpoint/agentCheckpoint.js';
 import { createClock } from '../src/clock.js';
 import { parseConfig } from '../src/config.js';
 import type { ExportTarget } from '../src/export/spanExportQueue.js';
@@ -92,10 +92,10 @@ async function runAndStop(options: {
   if (!parsed.ok) throw new Error(parsed.errors.join('; '));
   const metrics = new AgentMetrics({ version: 'test', nodeVersion: process.versions.node });
   const opened = options.checkpoint
-    ? await CheckpointStore.open({ dir: join(dir, 'state'), owner: 'pod-a' })
+    ? await AgentCheckpoint.open(join(dir, 'state'), { sync: 'none' })
     : undefined;
   if (opened && !opened.ok) throw new Error(opened.reason);
-  const store = opened?.store;
+  const store = opened?.checkpoint;
   const resource = resourceFromAttributes({ 'service.name': 'kubelet-span-exporter' });
   const agent = new Agent(parsed.config, {
     logger: pino({ level: 'silent' }),
@@ -116,17 +116,14 @@ async function runAndStop(options: {
   const result = await agent.stop(400);
   const counter = async (c: { get(): Promise<{ values: { value: number }[] }> }) =>
     (await c.get()).values.reduce((sum, v) => sum + v.value, 0);
-  const reopened = store
-    ? await CheckpointStore.open({ dir: join(dir, 'state'), owner: 'pod-a' })
-    : undefined;
-  const loaded = reopened?.ok ? await reopened.store.load() : undefined;
-  if (reopened?.ok) await reopened.store.close();
+  const reopened = store ? await AgentCheckpoint.open(join(dir, 'state')) : undefined;
+  if (reopened?.ok) await reopened.checkpoint.close();
   return {
     result,
     built: await counter(metrics.spansBuilt),
     dropped: await counter(metrics.spansDropped),
     failed: await counter(metrics.spansFailed),
-    checkpointed: loaded?.kind === 'loaded' ? loaded.data.pending.length : 0,
+    checkpointed: reopened?.ok ? reopened.resume.pending.length : 0,
   };
 }
 

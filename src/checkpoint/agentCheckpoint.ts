@@ -1,5 +1,7 @@
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { SpanData } from '../core/spanData.js';
-import { compareTime, type Time } from '../core/time.js';
+import { compareTime, type Time, timeFromMillis } from '../core/time.js';
 import type { PodSnapshot, TrackerSnapshot } from '../core/trackerSnapshot.js';
 import type { SyncPolicy } from './durableWrite.js';
 import {
@@ -19,7 +21,10 @@ export interface CheckpointResume {
   readonly tracker: TrackerSnapshot;
   /** Spans not yet acknowledged, oldest first: enqueued again. */
   readonly pending: readonly SpanData[];
-  /** The newest poll a pod record holds: the checkpoint reflects the node up to about then. */
+  /**
+   * About when the agent last wrote it: the newest poll a pod record holds, or the newest file
+   * change if later. Undefined for an empty directory.
+   */
   readonly lastPollAt?: Time;
   readonly stats: OpenStats;
 }
@@ -67,11 +72,12 @@ export class AgentCheckpoint {
     options: AgentCheckpointOptions = {},
   ): Promise<OpenedAgentCheckpoint> {
     try {
+      // Before opening: opening may start a new journal file.
+      let lastPollAt = await newestChange(dir).catch(() => undefined);
       const { checkpoint, loaded } = await JournalCheckpoint.open(dir, {
         ...(options.maxBytes !== undefined ? { maxBytes: options.maxBytes } : {}),
         ...(options.sync ? { sync: options.sync } : {}),
       });
-      let lastPollAt: Time | undefined;
       for (const pod of loaded.tracker.pods) {
         if (!lastPollAt || compareTime(pod.lastSeenAt, lastPollAt) > 0) lastPollAt = pod.lastSeenAt;
       }
@@ -163,4 +169,14 @@ export class AgentCheckpoint {
     await this.#compacting;
     await this.#store.close();
   }
+}
+
+/** The newest modification time of the files in `dir`; undefined when there are none. */
+async function newestChange(dir: string): Promise<Time | undefined> {
+  let newest = -1;
+  for (const name of await readdir(dir)) {
+    const info = await stat(join(dir, name)).catch(() => undefined);
+    if (info?.isFile()) newest = Math.max(newest, info.mtimeMs);
+  }
+  return newest >= 0 ? timeFromMillis(Math.floor(newest)) : undefined;
 }
