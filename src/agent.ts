@@ -430,16 +430,29 @@ export class Agent {
     }
   }
 
+  /**
+   * Returns the checkpoint's write of the outcome: the queue sends the next batch once it is done,
+   * so a crash re-sends at most the one batch acknowledged before it.
+   */
   #batchSettled(
     batch: readonly SpanData[],
     outcome: { ok: true } | { ok: false; error: Error },
-  ): void {
-    const { metrics, logger } = this.#deps;
+  ): Promise<void> | undefined {
+    const { metrics } = this.#deps;
     metrics.pendingSpans.set(this.#queue.pending);
     // The acknowledged (or given-up) spans leave the checkpoint now: the window in which a crash
     // re-sends an acknowledged span is one segment delete (or one record) long. Given up at
     // shutdown, they stay: the next start sends them.
-    if (!this.#handedToCheckpoint) void this.#deps.checkpoint?.settle(batch);
+    const written = this.#handedToCheckpoint ? undefined : this.#deps.checkpoint?.settle(batch);
+    this.#reportSettled(batch, outcome);
+    return written;
+  }
+
+  #reportSettled(
+    batch: readonly SpanData[],
+    outcome: { ok: true } | { ok: false; error: Error },
+  ): void {
+    const { metrics, logger } = this.#deps;
     if (outcome.ok) {
       metrics.spansExported.inc(batch.length);
       metrics.exportBatches.inc({ outcome: 'ok' });

@@ -182,7 +182,7 @@ test('SIGKILL at seeded random points during an outage with many pending spans, 
 
 test('the state bound reached during a long outage: the oldest pending spans dropped and counted, nothing else lost', async (t) => {
   const expected = await expectedIds();
-  const r = await rig({ STATE_MAX_BYTES: '96Ki' });
+  const r = await rig({ STATE_MAX_BYTES: '256Ki' });
   const port = r.receiver.port;
   await r.receiver.close();
   await play(r);

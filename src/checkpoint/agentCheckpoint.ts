@@ -5,6 +5,7 @@ import { compareTime, type Time, timeFromMillis } from '../core/time.js';
 import type { PodSnapshot, TrackerSnapshot } from '../core/trackerSnapshot.js';
 import type { SyncPolicy } from './durableWrite.js';
 import {
+  DEFAULT_STATE_MAX_BYTES,
   JournalCheckpoint,
   type JournalCheckpointStats,
   type OpenStats,
@@ -40,6 +41,9 @@ export interface AgentCheckpointOptions {
   readonly onWritten?: () => void;
 }
 
+/** The journal is compacted once it is this big (and half the snapshot), or 1/16 of the bound. */
+const COMPACT_MIN_BYTES = 1024 * 1024;
+
 export type OpenedAgentCheckpoint =
   | { readonly ok: true; readonly checkpoint: AgentCheckpoint; readonly resume: CheckpointResume }
   | { readonly ok: false; readonly reason: string };
@@ -74,8 +78,12 @@ export class AgentCheckpoint {
     try {
       // Before opening: opening may start a new journal file.
       let lastPollAt = await newestChange(dir).catch(() => undefined);
+      const maxBytes = options.maxBytes ?? DEFAULT_STATE_MAX_BYTES;
       const { checkpoint, loaded } = await JournalCheckpoint.open(dir, {
-        ...(options.maxBytes !== undefined ? { maxBytes: options.maxBytes } : {}),
+        maxBytes,
+        // The journal counts twice against the bound until compacted: a small bound compacts
+        // sooner rather than spending itself on journal.
+        compactMinBytes: Math.min(COMPACT_MIN_BYTES, Math.floor(maxBytes / 16)),
         ...(options.sync ? { sync: options.sync } : {}),
       });
       for (const pod of loaded.tracker.pods) {

@@ -58,9 +58,11 @@ export interface SpanExportQueueOptions {
   readonly retryPolicy?: RetryPolicy;
   /**
    * Called once per settled batch (after any retries) with the SpanData it contained and the
-   * outcome. Exceptions it throws are swallowed.
+   * outcome. When it returns a promise, the next batch is sent only once it settles (the
+   * checkpoint records the outcome first, so a crash re-sends at most one acknowledged batch).
+   * Exceptions it throws and rejections are swallowed.
    */
-  readonly onBatchSettled?: (batch: readonly SpanData[], outcome: BatchOutcome) => void;
+  readonly onBatchSettled?: (batch: readonly SpanData[], outcome: BatchOutcome) => unknown;
   /**
    * Called when spans are dropped unsent: `queueFull` when `maxPending` is exceeded, `shutdown` for
    * spans enqueued after or left waiting at shutdown, `state_bound` for `discard`. `spans` are the
@@ -147,6 +149,8 @@ export class SpanExportQueue {
   /** The schedule delay elapsed while spans were waiting: send a partial batch when possible. */
   #due = false;
   #pumpScheduled = false;
+  /** An `onBatchSettled` promise the next batch waits for. */
+  #settling: Promise<unknown> | undefined;
   #closed = false;
   readonly #flushes = new Set<FlushWaiter>();
   readonly #stats = {
@@ -372,7 +376,7 @@ export class SpanExportQueue {
   /** Sends the next batch if nothing is in flight and one is ready. */
   #pump(): void {
     const waiting = this.#waitingCount;
-    if (this.#inFlight || waiting === 0) return;
+    if (this.#inFlight || this.#settling || waiting === 0) return;
     const headSeq = this.#nextSeq - waiting;
     let flushing = false;
     for (const w of this.#flushes) flushing ||= w.mark > headSeq;
@@ -464,12 +468,25 @@ export class SpanExportQueue {
       this.#stats.failed += n;
       this.#stats.batchesFailed += 1;
     }
+    let settling: unknown;
     try {
-      this.#onBatchSettled?.(batch.spans, outcome);
+      settling = this.#onBatchSettled?.(batch.spans, outcome);
     } catch {
       // A failing observer must not break the queue.
     }
     this.#checkFlushes();
+    if (settling instanceof Promise) {
+      const gate = settling.then(
+        () => {},
+        () => {},
+      );
+      this.#settling = gate;
+      void gate.then(() => {
+        if (this.#settling === gate) this.#settling = undefined;
+        this.#schedulePump();
+      });
+      return;
+    }
     this.#schedulePump();
   }
 

@@ -569,3 +569,32 @@ test('discard drops the given keys waiting and in a batch in retry back-off, cou
   t.is(queue.pending, 0);
   t.deepEqual(timers.pending, []);
 });
+
+test('a promise from onBatchSettled holds the next batch until it settles, even when it rejects', async (t) => {
+  let release: (() => void) | undefined;
+  let fail: ((e: Error) => void) | undefined;
+  const outcomes: string[][] = [];
+  const { queue, target } = harness('manual', {
+    maxBatchSize: 1,
+    onBatchSettled: (batch) => {
+      outcomes.push(batch.map((s) => s.name));
+      return new Promise<void>((resolve, reject) => {
+        release = resolve;
+        fail = reject;
+      });
+    },
+  });
+  queue.enqueue(spans('a', 'b', 'c'));
+  target.answer();
+  await settle();
+  t.deepEqual(outcomes, [['a']]);
+  t.is(target.calls.length, 1, 'b waits for the write of a');
+  release?.();
+  await settle();
+  t.is(target.calls.length, 2);
+  target.answer();
+  await settle();
+  fail?.(new Error('disk full'));
+  await settle();
+  t.deepEqual(target.calls, [['a'], ['b'], ['c']]);
+});
