@@ -6,11 +6,12 @@
  * acknowledgement → write window (at most one export batch per kill during the drain).
  */
 import test from 'ava';
-import { createRig, polled, type Rig } from '../sim/agentRig.js';
+import { polled, type Rig } from '../sim/agentRig.js';
 import { type ReceivedSpan, startOtlpReceiver } from '../sim/otlpReceiver.js';
-import { type PodScript, podAt, podListBody, type RawObject } from '../sim/podBuilder.js';
+import { type PodScript, podAt, podListBody } from '../sim/podBuilder.js';
 import { seededRandom } from '../sim/timeline/seededRandom.js';
 import { experimentClock } from './support/experimentClock.js';
+import { agentOf, playWithKills, rigPool } from './support/recoveryRig.js';
 
 const NODE = 'worker-outage';
 const TRACE = '7be2a5c0d1e34f5a8b9c0d1e2f3a4b5c';
@@ -54,49 +55,23 @@ const scripts: { pod: PodScript; created: number }[] = Array.from(
   },
 );
 const STEPS = Array.from({ length: WAVES + 8 }, (_, i) => i);
-const podsAt = (t: number): RawObject[] =>
+const podsAt = (t: number) =>
   scripts.filter((s) => s.created <= t && t < s.created + 6).map((s) => podAt(s.pod, sec(t)));
 
-const rigs: Rig[] = [];
-test.after.always(async () => {
-  for (const r of rigs) await r.close();
+const pool = rigPool({
+  nodeName: NODE,
+  env: {
+    OTEL_BSP_SCHEDULE_DELAY: '20',
+    OTEL_BSP_MAX_EXPORT_BATCH_SIZE: String(BATCH),
+    EXPORT_RETRY_MAX_BACKOFF: '400ms',
+  },
 });
-async function rig(extra: Record<string, string> = {}): Promise<Rig> {
-  const r = await createRig({
-    nodeName: NODE,
-    env: {
-      OTEL_BSP_SCHEDULE_DELAY: '20',
-      OTEL_BSP_MAX_EXPORT_BATCH_SIZE: String(BATCH),
-      EXPORT_RETRY_MAX_BACKOFF: '400ms',
-      ...extra,
-    },
-  });
-  rigs.push(r);
-  return r;
-}
-const agentOf = (r: Rig) => {
-  if (!r.agent) throw new Error('start the agent first');
-  return r.agent;
-};
+const rig = pool.rig;
+test.after.always(pool.closeAll);
 
 /** Plays the timeline; `kill(step)` gives a delay after which to SIGKILL and restart. */
-async function play(r: Rig, kill: (step: number) => number | undefined = () => undefined) {
-  let kills = 0;
-  r.start();
-  for (const t of STEPS) {
-    r.kubelet.setBody(podListBody(podsAt(t)));
-    const delay = kill(t);
-    if (delay !== undefined) {
-      await new Promise((resolve) => setTimeout(resolve, delay));
-      await agentOf(r).stop('SIGKILL');
-      kills++;
-      r.start();
-    }
-    await polled(r.kubelet, 2);
-  }
-  await polled(r.kubelet, 3);
-  return kills;
-}
+const play = (r: Rig, kill?: (step: number) => number | undefined) =>
+  playWithKills(r, STEPS, (t) => podListBody(podsAt(t)), kill);
 
 const ids = (spans: readonly ReceivedSpan[]) => spans.map((s) => s.spanId);
 const duplicates = (spans: readonly ReceivedSpan[]) => spans.length - new Set(ids(spans)).size;

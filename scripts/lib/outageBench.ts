@@ -52,7 +52,7 @@ export interface OutageBenchResult {
 const hex = (n: number, width: number) => n.toString(16).padStart(width, '0');
 
 /** The busy node: `podsPerSecond` traced pods a second, each living about 5 s. */
-export function outageTimeline(options: Required<OutageBenchOptions>): ScriptedTimelineDocument {
+function outageTimeline(options: Required<OutageBenchOptions>): ScriptedTimelineDocument {
   const pods: PodEntry[] = [];
   const last = options.seconds - 6;
   for (let s = 0; s < last; s++) {
