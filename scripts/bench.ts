@@ -1,32 +1,37 @@
 /**
- * `npm run bench`: the agent's cost and speed against the node simulator, measured in one run at
- * 30, 110, 250 and 500 pods on the node (realistic 10-15 KB filler pods with managedFields, plus
- * a Litmus experiment whose helper pods churn: one created every second, each running 3 s).
+ * `npm run bench`: the agent's cost and speed against the realistic node simulator (real-shaped
+ * 4-6 KB pods with `managedFields`, items in a fresh order per request, JSON only, a status lag),
+ * measured at 30, 110, 250 and 500 pods. The agent runs as in a cluster (`node dist/main.js`,
+ * default POLL_INTERVAL=250ms and IDLE_POLL_INTERVAL=1s, default selector). Per size:
  *
- * Per size, with POLL_INTERVAL=250ms and the agent's other defaults, `reps` times:
- * - idle: nothing changes for a few seconds: agent CPU per poll and per wall second;
- * - churn: the timeline plays at speed 1: agent CPU per poll, and for every container exit the
- *   latency from the simulator starting to serve its terminated state to its span arriving;
- * - new body every poll: the timeline plays at 4x (a new second every 250 ms), so the agent
- *   parses at (almost) every poll (it skips byte-identical bodies): the agent/floor ratio;
- * - burst: 1000 finished traced pods appear at once: spans per second through the export path;
- * then the floor: a child process fetching the same body over HTTPS (keep-alive; the stand-in, as a kubelet, never compresses) and
- * `JSON.parse`-ing it, CPU from its `process.cpuUsage()`; and the agent's steady RSS.
- * Agent CPU is utime+stime from /proc/<pid>/stat; polls are counted at the kubelet stand-in.
- * Medians over the repetitions are reported; results go to bench/results.json.
+ * - idle node: only pods nobody selects; the agent polls at IDLE_POLL_INTERVAL. Agent CPU per
+ *   poll and per wall second, `reps` windows. Meanwhile, in a child process, the floor: a naive
+ *   poller fetching the same body, shuffled per request by a second stand-in, over HTTPS every
+ *   250 ms and `JSON.parse`-ing it,
+ *   then fetching only (the fetch-only floor), CPU from its `process.cpuUsage()`, and its RSS;
+ * - busy node: a Litmus experiment churns (a traced helper pod created every second, running 3 s,
+ *   exiting, removed), played at wall-clock speed with a 300 ms status lag; the agent polls at
+ *   POLL_INTERVAL. Agent CPU per poll and per second, `reps` windows; for every container exit
+ *   the latency from the stand-in first serving its terminated status to its span arriving;
+ * - burst: N finished traced pods appear at once: spans per second through the export path.
+ *
+ * Agent CPU: the scheduler's run time of all its threads (`/proc/<pid>/task/<tid>/sched`, ns;
+ * utime+stime of `/proc/<pid>/stat` where that is missing); polls are counted at the stand-in;
+ * RSS from `/proc/<pid>/status`. Medians over the repetitions; results in bench/results.json.
  *
  *   tsx scripts/bench.ts [--smoke] [--sizes 30,110] [--reps N] [--out FILE] [--outage]
  *
- * `--smoke`: one size, one short repetition, no results file (CI keeps the benchmark working).
+ * `--smoke`: one small size, one short repetition, no results file (CI keeps it working).
  * `--outage`: instead, a busy node with the collector down vs up (see `lib/outageBench.ts`).
  */
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { arch, availableParallelism, cpus, release, tmpdir, totalmem } from 'node:os';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { arch, availableParallelism, cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type StartedRig, startAgentRig } from '../sim/agentRig.js';
+import { startKubeletStandIn } from '../sim/kubeletStandIn.js';
 import {
   burstTimelineDocument,
   churnPodsListed,
@@ -35,27 +40,26 @@ import {
 import { createNodeSimulator, type NodeSimulator } from '../sim/timeline/nodeSimulator.js';
 import { scriptedTimeline } from '../sim/timeline/scriptedTimeline.js';
 import { type ArrivalLog, recordArrivals } from './lib/arrivals.js';
+import { derive, type SizeFigures, targetChecks } from './lib/benchFigures.js';
+import { benchTable, fixed } from './lib/benchTable.js';
 import { outageBenchTable, runOutageBench } from './lib/outageBench.js';
-import { processCpuMs, processRssMiB } from './lib/procStats.js';
+import { processCpuPreciseMs, processRssMiB } from './lib/procStats.js';
 import { median, percentile } from './lib/stats.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const NODE = 'bench-node-1';
-const POLL_INTERVAL = '250ms';
-/**
- * Timeline speed of the "new body every poll" window: a new second every 250 ms, so (almost)
- * every poll sees a changed body and the agent cannot skip parsing a byte-identical one.
- */
-const FAST_SPEED = 4;
+/** The agent's defaults, stated so the figures say what they assume. */
+const POLL_INTERVAL_MS = 250;
+const IDLE_POLL_INTERVAL_MS = 1000;
+const STATUS_LAG_MS = 300;
+const START = '2026-11-23T10:00:00Z';
 
 interface Settings {
   readonly sizes: readonly number[];
   readonly reps: number;
   readonly warmupSeconds: number;
   readonly idleSeconds: number;
-  readonly churnSeconds: number;
-  /** Wall seconds of the window where the timeline plays at {@link FAST_SPEED}. */
-  readonly fastSeconds: number;
+  readonly busySeconds: number;
   readonly burstPods: number;
   readonly floorFetches: number;
   readonly out: string | undefined;
@@ -86,11 +90,10 @@ function settings(): Settings {
     sizes,
     reps,
     warmupSeconds: smoke ? 2 : 3,
-    idleSeconds: smoke ? 1.5 : 4,
-    churnSeconds: smoke ? 5 : 10,
-    fastSeconds: smoke ? 2 : 4,
+    idleSeconds: smoke ? 4 : 12,
+    busySeconds: smoke ? 5 : 10,
     burstPods: smoke ? 100 : 1000,
-    floorFetches: smoke ? 5 : 30,
+    floorFetches: smoke ? 3 : 12,
     out: smoke ? values.out : resolve(values.out ?? join(ROOT, 'bench', 'results.json')),
     smoke,
     outage: values.outage === true,
@@ -103,77 +106,81 @@ interface Window {
   readonly cpuMs: number;
   readonly polls: number;
   readonly wallMs: number;
+  readonly rssMiB: number;
 }
 
-/** Agent CPU, polls and wall time spent while `during` runs. */
+/** Agent CPU, polls, wall time spent while `during` runs; RSS at its end. */
 async function measure(rig: StartedRig, during: () => Promise<unknown>): Promise<Window> {
   const pid = rig.agent.child.pid as number;
-  const cpu0 = processCpuMs(pid);
+  const cpu0 = processCpuPreciseMs(pid);
   const polls0 = rig.kubelet.requests;
   const t0 = performance.now();
   await during();
   return {
-    cpuMs: processCpuMs(pid) - cpu0,
+    cpuMs: processCpuPreciseMs(pid) - cpu0,
     polls: rig.kubelet.requests - polls0,
     wallMs: performance.now() - t0,
+    rssMiB: processRssMiB(pid),
   };
 }
 
-interface RepResult {
-  changedCpuMsPerPoll: number;
-  idleCpuMsPerPoll: number;
-  idleCpuMsPerSecond: number;
-  churnCpuMsPerPoll: number;
-  rssMiB: number;
-  spansPerSecond: number;
-  burstSpans: number;
+const perPoll = (w: Window) => w.cpuMs / Math.max(1, w.polls);
+const perSecond = (w: Window) => w.cpuMs / (w.wallMs / 1000);
+const pollsPerSecond = (w: Window) => w.polls / (w.wallMs / 1000);
+
+interface FloorResult {
+  /** Per pace: CPU ms of each fetch, with and without `JSON.parse`. */
+  readonly paces: { paceMs: number; parseCpuMs: number[]; fetchOnlyCpuMs: number[] }[];
+  readonly rssMiB: number;
+  readonly bytes: number;
 }
 
-interface SizeResult {
-  pods: number;
-  listedPods: number;
-  bodyBytes: number;
-  reps: RepResult[];
-  latenciesMs: number[];
-  exitsServed: number;
-  floorCpuMsPerFetch: number[];
-  /** Distinct messages of the agent's warn/error log lines during this size's run. */
-  agentWarnings: string[];
-  median: {
-    agentCpuMsPerPoll: number;
-    agentChangedCpuMsPerPoll: number;
-    agentIdleCpuMsPerPoll: number;
-    floorCpuMsPerFetch: number;
-    ratio: number;
-    idleCpuMsPerSecond: number;
-    rssMiB: number;
-    latencyP50Ms: number;
-    latencyP99Ms: number;
-    spansPerSecond: number;
-  };
+const mean = (values: readonly number[]) =>
+  values.length === 0 ? Number.NaN : values.reduce((a, b) => a + b, 0) / values.length;
+
+/** Mean CPU ms per fetch at `paceMs`, parsing or fetch-only (every fetch counts, GC included). */
+function floorAt(result: FloorResult, paceMs: number, parse: boolean): number {
+  const pace = result.paces.find((p) => p.paceMs === paceMs);
+  return pace === undefined ? Number.NaN : mean(parse ? pace.parseCpuMs : pace.fetchOnlyCpuMs);
 }
 
-/** Runs the floor worker against the body served now; CPU ms per fetch, per round. */
-async function floor(rig: StartedRig, fetches: number, rounds: number): Promise<number[]> {
+/** The floor worker compiled to plain JavaScript: no loader in its process, as the agent has none. */
+function floorScript(dir: string): string {
+  const tsc = join(ROOT, 'node_modules', '.bin', 'tsc');
+  const source = fileURLToPath(new URL('./lib/floorWorker.ts', import.meta.url));
+  const args = ['--ignoreConfig', '--outDir', dir, '--rootDir', dirname(source)];
+  args.push('--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022');
+  args.push('--types', 'node', '--skipLibCheck', source);
+  const compiled = spawnSync(tsc, args, { encoding: 'utf8' });
+  if (compiled.status !== 0)
+    throw new Error(`tsc floorWorker: ${compiled.stdout}${compiled.stderr}`);
+  const path = join(dir, 'floorWorker.mjs');
+  renameSync(join(dir, 'floorWorker.js'), path);
+  return path;
+}
+
+/**
+ * Runs the floor worker against a stand-in of its own serving `body` (shuffled per request, as
+ * the agent's), so that its requests are not counted as the agent's polls.
+ */
+async function floor(body: string, fetches: number): Promise<FloorResult> {
   const dir = mkdtempSync(join(tmpdir(), 'kse-floor-'));
+  const kubelet = await startKubeletStandIn({ seed: 2 });
+  kubelet.setBody(body);
   try {
-    writeFileSync(join(dir, 'ca.crt'), rig.kubelet.caPem);
-    writeFileSync(join(dir, 'token'), rig.kubelet.token, { mode: 0o600 });
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', fileURLToPath(new URL('./lib/floorWorker.ts', import.meta.url))],
-      {
-        env: {
-          PATH: process.env.PATH ?? '',
-          FLOOR_URL: `${rig.kubelet.url}/pods`,
-          FLOOR_TOKEN_FILE: join(dir, 'token'),
-          FLOOR_CA_FILE: join(dir, 'ca.crt'),
-          FLOOR_FETCHES: String(fetches),
-          FLOOR_ROUNDS: String(rounds),
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
+    writeFileSync(join(dir, 'ca.crt'), kubelet.caPem);
+    writeFileSync(join(dir, 'token'), kubelet.token, { mode: 0o600 });
+    const child = spawn(process.execPath, [floorScript(dir)], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        FLOOR_URL: `${kubelet.url}/pods`,
+        FLOOR_TOKEN_FILE: join(dir, 'token'),
+        FLOOR_CA_FILE: join(dir, 'ca.crt'),
+        FLOOR_FETCHES: String(fetches),
+        FLOOR_PACES_MS: `${IDLE_POLL_INTERVAL_MS},${POLL_INTERVAL_MS}`,
       },
-    );
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => {
@@ -184,15 +191,20 @@ async function floor(rig: StartedRig, fetches: number, rounds: number): Promise<
     });
     const code = await new Promise<number | null>((r) => child.on('exit', r));
     if (code !== 0) throw new Error(`floor worker exited ${code}: ${err.slice(-500)}`);
-    return (JSON.parse(out) as { cpuMsPerFetch: number[] }).cpuMsPerFetch;
+    return JSON.parse(out) as FloorResult;
   } finally {
+    await kubelet.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
 /** Container-exit latencies: served terminated state → its span at the receiver. */
-function latencies(rig: StartedRig, sim: NodeSimulator, log: ArrivalLog): number[] {
-  const out: number[] = [];
+function latencies(
+  rig: StartedRig,
+  sim: NodeSimulator,
+  log: ArrivalLog,
+): { key: string; ms: number }[] {
+  const out: { key: string; ms: number }[] = [];
   const spans = rig.receiver.spans;
   for (const exit of sim.timeline.exits) {
     const served = sim.servedExits.get(exit.key);
@@ -204,7 +216,7 @@ function latencies(rig: StartedRig, sim: NodeSimulator, log: ArrivalLog): number
         s.attributes['k8s.container.restart_count'] === exit.run,
     );
     const arrived = log.arrivals[index];
-    if (index >= 0 && arrived !== undefined) out.push(arrived - served);
+    if (index >= 0 && arrived !== undefined) out.push({ key: exit.key, ms: arrived - served });
   }
   return out;
 }
@@ -215,11 +227,10 @@ async function burst(
   log: ArrivalLog,
   pods: number,
   unrelated: number,
-  rep: number,
 ): Promise<{ spans: number; perSecond: number }> {
-  const traceId = `b0b0${String(rep).padStart(4, '0')}${'0'.repeat(23)}1`;
+  const traceId = `b0b0${'0'.repeat(27)}1`;
   const timeline = scriptedTimeline({
-    ...burstTimelineDocument({ node: NODE, pods, label: `r${rep}`, traceId }),
+    ...burstTimelineDocument({ node: NODE, pods, label: 'b', traceId }),
     unrelatedPods: unrelated,
   });
   const sim = createNodeSimulator({ timeline, standIn: rig.kubelet, rebase: true });
@@ -246,75 +257,126 @@ async function burst(
   rig.receiver.spans.forEach((s, i) => {
     if (s.traceId === traceId) last = Math.max(last, log.arrivals[i] ?? served);
   });
-  sim.seek(20); // the burst's pods are gone
-  await sleep(1000);
   return { spans: count, perSecond: count / Math.max(0.001, (last - served) / 1000) };
 }
 
+interface SizeResult {
+  readonly figures: SizeFigures;
+  readonly raw: {
+    readonly idle: Window[];
+    readonly busy: Window[];
+    readonly floor: FloorResult;
+    readonly latenciesMs: number[];
+    /** Exits whose span took over 2 s (which ones, to look into). */
+    readonly slowExits: { key: string; ms: number }[];
+    readonly exitsServed: number;
+    readonly burstSpans: number;
+    readonly listedPods: number;
+  };
+  /** Distinct messages of the agent's warn/error log lines during this size's run. */
+  readonly agentWarnings: string[];
+}
+
 async function benchSize(pods: number, s: Settings): Promise<SizeResult> {
-  const unrelated = Math.max(0, pods - churnPodsListed({}));
-  const fastTimelineSeconds = Math.ceil(s.fastSeconds * FAST_SPEED);
-  const duration = Math.ceil(s.reps * (s.churnSeconds + fastTimelineSeconds)) + 12;
-  const timeline = scriptedTimeline(
-    churnTimelineDocument({ node: NODE, unrelatedPods: unrelated, durationSeconds: duration }),
-  );
-  const rig = await startAgentRig({ nodeName: NODE, env: { POLL_INTERVAL } });
+  const rig = await startAgentRig({
+    nodeName: NODE,
+    env: {
+      POLL_INTERVAL: `${POLL_INTERVAL_MS}ms`,
+      IDLE_POLL_INTERVAL: `${IDLE_POLL_INTERVAL_MS}ms`,
+    },
+  });
   try {
-    const pid = rig.agent.child.pid as number;
-    // The fast windows move the served clock ahead of the wall clock, idle windows let it fall
-    // behind: start behind by what the fast windows gain, so it never runs ahead.
-    const lead = Math.ceil(s.reps * (fastTimelineSeconds - s.fastSeconds));
-    const shiftSeconds = Math.floor(Date.now() / 1000) - timeline.startEpochSeconds - lead;
-    const sim = createNodeSimulator({ timeline, standIn: rig.kubelet, speed: 1, shiftSeconds });
-    sim.seek(0);
+    // Idle node: `pods` pods of other workloads, none selected.
+    const idleTimeline = scriptedTimeline({
+      kind: 'ScriptedTimeline',
+      name: `idle (${pods} unrelated pods)`,
+      start: START,
+      end: 60,
+      node: NODE,
+      unrelatedPods: pods,
+      pods: [],
+    });
+    const idleSim = createNodeSimulator({
+      timeline: idleTimeline,
+      standIn: rig.kubelet,
+      rebase: true,
+    });
+    idleSim.seek(0);
+    const idleBody = idleSim.bodyAt(0);
+    const bodyBytes = Buffer.byteLength(idleBody);
+    await sleep(s.warmupSeconds * 1000);
+    // The floor polls the same shuffled bodies meanwhile, in its own process.
+    const floorDone = floor(idleBody, s.floorFetches);
+    const idle: Window[] = [];
+    for (let r = 0; r < s.reps; r++) {
+      idle.push(await measure(rig, () => sleep(s.idleSeconds * 1000)));
+    }
+    const floorResult = await floorDone;
+
+    // Busy node: the experiment churns, at wall-clock speed.
+    const unrelated = Math.max(0, pods - churnPodsListed({}));
+    const duration = Math.ceil(s.warmupSeconds + s.reps * s.busySeconds) + 8;
+    const timeline = scriptedTimeline({
+      ...churnTimelineDocument({ node: NODE, unrelatedPods: unrelated, durationSeconds: duration }),
+      start: START,
+    });
+    const sim = createNodeSimulator({
+      timeline,
+      standIn: rig.kubelet,
+      rebase: true,
+      statusLagMs: STATUS_LAG_MS,
+    });
     const log = recordArrivals(rig.receiver);
-    await sim.play(s.warmupSeconds);
-    const reps: RepResult[] = [];
-    let bodyBytes = 0;
-    let listedPods = 0;
+    // One play through all windows: every second is served for a whole second (a play that
+    // ends and another that starts would serve the second at the seam for an instant only).
+    const playing = sim.play(s.warmupSeconds + s.reps * s.busySeconds + 1);
+    await sleep(s.warmupSeconds * 1000);
+    const listedPods = (JSON.parse(sim.bodyAt(sim.current ?? 0)) as { items: unknown[] }).items
+      .length;
+    const busy: Window[] = [];
     for (let r = 0; r < s.reps; r++) {
-      const idle = await measure(rig, () => sleep(s.idleSeconds * 1000));
-      const rssMiB = processRssMiB(pid);
-      if (r === 0) {
-        const body = sim.bodyAt(sim.current ?? 0);
-        bodyBytes = Buffer.byteLength(body);
-        listedPods = (JSON.parse(body) as { items: unknown[] }).items.length;
-      }
-      const churn = await measure(rig, () => sim.play((sim.current ?? 0) + s.churnSeconds));
-      const changed = await measure(rig, () =>
-        sim.play((sim.current ?? 0) + fastTimelineSeconds, FAST_SPEED),
-      );
-      reps.push({
-        changedCpuMsPerPoll: changed.cpuMs / Math.max(1, changed.polls),
-        idleCpuMsPerPoll: idle.cpuMs / Math.max(1, idle.polls),
-        idleCpuMsPerSecond: idle.cpuMs / (idle.wallMs / 1000),
-        churnCpuMsPerPoll: churn.cpuMs / Math.max(1, churn.polls),
-        rssMiB,
-        spansPerSecond: 0,
-        burstSpans: 0,
-      });
+      busy.push(await measure(rig, () => sleep(s.busySeconds * 1000)));
     }
-    await sleep(1500); // last exits reach the receiver
-    const latenciesMs = latencies(rig, sim, log);
-    const floorCpuMsPerFetch = await floor(rig, s.floorFetches, s.reps);
-    for (let r = 0; r < s.reps; r++) {
-      const b = await burst(rig, log, s.burstPods, unrelated, r);
-      const rep = reps[r] as RepResult;
-      rep.spansPerSecond = b.perSecond;
-      rep.burstSpans = b.spans;
-    }
+    await playing;
+    await sleep(1500); // the last exits reach the receiver
+    const exitLatencies = latencies(rig, sim, log);
+    const latenciesMs = exitLatencies.map((l) => l.ms);
+    const b = await burst(rig, log, s.burstPods, unrelated);
     log.stop();
-    const agentCpu = median(reps.map((r) => r.churnCpuMsPerPoll));
-    const changedCpu = median(reps.map((r) => r.changedCpuMsPerPoll));
-    const floorCpu = median(floorCpuMsPerFetch);
-    return {
+
+    const figures: SizeFigures = {
       pods,
-      listedPods,
       bodyBytes,
-      reps,
-      latenciesMs,
-      exitsServed: sim.servedExits.size,
-      floorCpuMsPerFetch,
+      floorIdleCpuMsPerFetch: floorAt(floorResult, IDLE_POLL_INTERVAL_MS, true),
+      fetchOnlyIdleCpuMsPerFetch: floorAt(floorResult, IDLE_POLL_INTERVAL_MS, false),
+      floorBusyCpuMsPerFetch: floorAt(floorResult, POLL_INTERVAL_MS, true),
+      fetchOnlyBusyCpuMsPerFetch: floorAt(floorResult, POLL_INTERVAL_MS, false),
+      floorRssMiB: floorResult.rssMiB,
+      floorPollsPerSecond: 1000 / POLL_INTERVAL_MS,
+      idleCpuMsPerPoll: median(idle.map(perPoll)),
+      idleCpuMsPerSecond: median(idle.map(perSecond)),
+      idlePollsPerSecond: median(idle.map(pollsPerSecond)),
+      busyCpuMsPerPoll: median(busy.map(perPoll)),
+      busyCpuMsPerSecond: median(busy.map(perSecond)),
+      busyPollsPerSecond: median(busy.map(pollsPerSecond)),
+      agentRssMiB: Math.max(median(idle.map((w) => w.rssMiB)), median(busy.map((w) => w.rssMiB))),
+      latencyP50Ms: percentile(latenciesMs, 50),
+      latencyP99Ms: percentile(latenciesMs, 99),
+      latencies: latenciesMs.length,
+      spansPerSecond: b.perSecond,
+    };
+    return {
+      figures,
+      raw: {
+        idle,
+        busy,
+        floor: floorResult,
+        latenciesMs,
+        slowExits: exitLatencies.filter((l) => l.ms > 2000),
+        exitsServed: sim.servedExits.size,
+        burstSpans: b.spans,
+        listedPods,
+      },
       agentWarnings: [
         ...new Set(
           rig.agent.logs
@@ -322,62 +384,10 @@ async function benchSize(pods: number, s: Settings): Promise<SizeResult> {
             .map((l) => String(l.msg)),
         ),
       ],
-      median: {
-        agentCpuMsPerPoll: agentCpu,
-        agentChangedCpuMsPerPoll: changedCpu,
-        agentIdleCpuMsPerPoll: median(reps.map((r) => r.idleCpuMsPerPoll)),
-        floorCpuMsPerFetch: floorCpu,
-        ratio: changedCpu / floorCpu,
-        idleCpuMsPerSecond: median(reps.map((r) => r.idleCpuMsPerSecond)),
-        rssMiB: median(reps.map((r) => r.rssMiB)),
-        latencyP50Ms: percentile(latenciesMs, 50),
-        latencyP99Ms: percentile(latenciesMs, 99),
-        spansPerSecond: median(reps.map((r) => r.spansPerSecond)),
-      },
     };
   } finally {
     await rig.close();
   }
-}
-
-const f = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
-
-/** The results table (markdown-compatible). */
-export function table(results: readonly SizeResult[]): string {
-  const header = [
-    'pods',
-    'body KiB',
-    'churn ms/poll',
-    'new-body ms/poll',
-    'floor ms/fetch',
-    'agent/floor',
-    'idle CPU ms/s',
-    'RSS MiB',
-    'exit→span p50/p99 ms',
-    'spans/s',
-  ];
-  const rows = results.map((r) => [
-    String(r.pods),
-    f(r.bodyBytes / 1024, 0),
-    f(r.median.agentCpuMsPerPoll, 2),
-    f(r.median.agentChangedCpuMsPerPoll, 2),
-    f(r.median.floorCpuMsPerFetch, 2),
-    f(r.median.ratio, 2),
-    f(r.median.idleCpuMsPerSecond, 1),
-    f(r.median.rssMiB, 0),
-    `${f(r.median.latencyP50Ms, 0)}/${f(r.median.latencyP99Ms, 0)} (n=${r.latenciesMs.length})`,
-    f(r.median.spansPerSecond, 0),
-  ]);
-  const widths = header.map((h, i) =>
-    Math.max(h.length, ...rows.map((row) => row[i]?.length ?? 0)),
-  );
-  const line = (cells: readonly string[]) =>
-    `| ${cells.map((c, i) => c.padStart(widths[i] ?? 0)).join(' | ')} |`;
-  return [
-    line(header),
-    `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
-    ...rows.map(line),
-  ].join('\n');
 }
 
 function machine() {
@@ -398,6 +408,8 @@ function machine() {
   };
 }
 
+const load = () => loadavg().map((l) => Number(l.toFixed(2)));
+
 async function main(): Promise<void> {
   const s = settings();
   if (s.outage) {
@@ -405,37 +417,69 @@ async function main(): Promise<void> {
     process.stdout.write(`${outageBenchTable(outage)}\n`);
     return;
   }
+  const loadBefore = load();
   const results: SizeResult[] = [];
   for (const size of s.sizes) {
-    process.stderr.write(`bench: ${size} pods...\n`);
+    process.stderr.write(`bench: ${size} pods... (load ${load().join(' ')})\n`);
     results.push(await benchSize(size, s));
   }
+  const loadAfter = load();
   const info = machine();
+  const figures = results.map((r) => r.figures);
+  const targets = figures.map((f) =>
+    targetChecks(f)
+      .map((c) => `${c.name} ${fixed(c.value, 2)} (≤ ${c.limit}: ${c.met ? 'met' : 'MISSED'})`)
+      .join('; '),
+  );
   process.stdout.write(
-    `kubelet-span-exporter bench${s.smoke ? ' (smoke)' : ''}: POLL_INTERVAL=${POLL_INTERVAL}, ` +
-      `${s.reps} rep(s), medians; node ${info.node}, ${info.cpuModel}, nproc ${info.nproc}\n` +
-      `${table(results)}\n`,
+    `kubelet-span-exporter bench${s.smoke ? ' (smoke)' : ''}: POLL_INTERVAL=${POLL_INTERVAL_MS}ms, ` +
+      `IDLE_POLL_INTERVAL=${IDLE_POLL_INTERVAL_MS}ms, ${s.reps} rep(s), medians; node ${info.node}, ` +
+      `${info.cpuModel}, nproc ${info.nproc}; load ${loadBefore.join(' ')} → ${loadAfter.join(' ')}\n` +
+      `${benchTable(figures)}\n` +
+      figures.map((f, i) => `${f.pods} pods: ${targets[i]}\n`).join('') +
+      results
+        .filter((r) => r.agentWarnings.length > 0)
+        .map((r) => `${r.figures.pods} pods: agent warnings: ${r.agentWarnings.join(' | ')}\n`)
+        .join(''),
   );
   if (s.out !== undefined) {
     mkdirSync(dirname(s.out), { recursive: true });
     const doc = {
       generatedAt: new Date().toISOString(),
       machine: info,
-      settings: { ...s, out: undefined, pollInterval: POLL_INTERVAL },
+      loadAverage: { before: loadBefore, after: loadAfter },
+      settings: {
+        ...s,
+        out: undefined,
+        pollIntervalMs: POLL_INTERVAL_MS,
+        idlePollIntervalMs: IDLE_POLL_INTERVAL_MS,
+        statusLagMs: STATUS_LAG_MS,
+      },
       definitions: {
-        agentCpuMsPerPoll:
-          'agent utime+stime (/proc/<pid>/stat) during churn / polls at the stand-in',
-        agentIdleCpuMsPerPoll: 'the same while the served body does not change',
-        floorCpuMsPerFetch:
-          'child process: HTTPS keep-alive fetch (uncompressed, as a kubelet serves) + JSON.parse of the same body, process.cpuUsage()',
-        ratio: 'agentChangedCpuMsPerPoll / floorCpuMsPerFetch',
-        idleCpuMsPerSecond: 'agent CPU per wall second while nothing changes',
-        rssMiB: 'VmRSS of the agent after each idle window',
+        floorIdleCpuMsPerFetch:
+          'child process (plain node, no loader, its own stand-in serving the idle body shuffled) fetching /pods over HTTPS keep-alive every idlePollIntervalMs and JSON.parse-ing it: mean process.cpuUsage() per fetch, the pause before it included',
+        fetchOnlyIdleCpuMsPerFetch:
+          'the same without JSON.parse (body read into one buffer), interleaved with the parsing fetches',
+        floorBusyCpuMsPerFetch: 'the same every pollIntervalMs',
+        fetchOnlyBusyCpuMsPerFetch: 'the same every pollIntervalMs',
+        floorRssMiB: 'VmRSS of the floor process at its end',
+        idleCpuMsPerPoll:
+          'agent CPU (sum of se.sum_exec_runtime of its threads) while only unselected pods are listed / polls at the stand-in',
+        busyCpuMsPerPoll:
+          'the same while the churn experiment plays at wall-clock speed (traced pods created, running, exiting, removed)',
+        agentRssMiB:
+          'VmRSS of the agent at the end of each window: the larger of the idle and busy medians',
+        kubeletKiBPerSecond:
+          'body KiB × polls per second (the floor: a naive poller at pollIntervalMs all the time)',
         latency:
-          'simulator starts serving a terminated container → its span arrives at the receiver',
+          'the stand-in first serves a terminated container (after the status lag) → its span arrives at the receiver',
         spansPerSecond: `burst of ${s.burstPods} finished traced pods: spans / (last arrival - served)`,
       },
-      results,
+      results: results.map((r) => ({
+        ...r,
+        derived: derive(r.figures),
+        targets: targetChecks(r.figures),
+      })),
     };
     writeFileSync(s.out, `${JSON.stringify(doc, null, 2)}\n`);
     process.stderr.write(`bench: wrote ${s.out}\n`);

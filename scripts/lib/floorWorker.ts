@@ -1,59 +1,84 @@
 /**
- * Child process of the benchmark measuring the floor: the CPU to fetch the kubelet stand-in's
- * body over HTTPS on one keep-alive connection (it asks for gzip as the agent does; a kubelet,
- * and the stand-in, never compress) and `JSON.parse`
- * it, from `process.cpuUsage()` in this process alone (the stand-in serving in the bench process
- * does not count).
+ * Child process of the benchmark measuring the floor: a naive poller that fetches the kubelet
+ * stand-in's `/pods` over HTTPS on one keep-alive connection and `JSON.parse`s every body, and
+ * the fetch-only floor, which reads the body into one buffer and stops there. Both run
+ * interleaved (fetch n parses when n is even), at each pace of `FLOOR_PACES_MS` in turn (the
+ * agent's idle and busy intervals), so each agent figure has a floor polled at its own cadence.
+ * A fetch's CPU is `process.cpuUsage()` from the end of the fetch before it (so the timers and
+ * any garbage collection of the pause count) to the end of its own, in this process alone (the
+ * stand-in serving in the bench process does not count). RSS from `/proc/self/status` at the end.
+ * The bench runs it as plain JavaScript (compiled, no loader), as `node dist/main.js` runs.
  *
- * Env: FLOOR_URL (…/pods), FLOOR_TOKEN_FILE, FLOOR_CA_FILE, FLOOR_FETCHES, FLOOR_ROUNDS.
- * Prints one JSON line: {"cpuMsPerFetch":[per round...],"bytes":N,"items":N}.
+ * Env: FLOOR_URL (…/pods), FLOOR_TOKEN_FILE, FLOOR_CA_FILE, FLOOR_FETCHES (per pace and mode),
+ * FLOOR_PACES_MS (comma-separated).
+ * Prints one JSON line: {"paces":[{"paceMs","parseCpuMs":[per fetch],"fetchOnlyCpuMs":[per
+ * fetch]}],"rssMiB","bytes","items"}.
  */
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
-import { createGunzip } from 'node:zlib';
 
 const url = new URL(process.env.FLOOR_URL ?? '');
 const token = readFileSync(process.env.FLOOR_TOKEN_FILE ?? '', 'utf8').trim();
 const ca = readFileSync(process.env.FLOOR_CA_FILE ?? '', 'utf8');
 const fetches = Math.min(10_000, Math.max(1, Number(process.env.FLOOR_FETCHES ?? 20)));
-const rounds = Math.min(20, Math.max(1, Number(process.env.FLOOR_ROUNDS ?? 3)));
+const paces = (process.env.FLOOR_PACES_MS ?? '250')
+  .split(',')
+  .map((p) => Math.min(60_000, Math.max(0, Number(p))));
 const agent = new Agent({ keepAlive: true, maxSockets: 1, ca });
 
-function fetchOnce(): Promise<{ bytes: number; items: number }> {
+function fetchOnce(parse: boolean): Promise<{ bytes: number; items: number }> {
   return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      { agent, headers: { Authorization: `Bearer ${token}`, 'Accept-Encoding': 'gzip' } },
-      (res) => {
-        if (res.statusCode !== 200) {
-          res.resume();
-          reject(new Error(`status ${res.statusCode}`));
+    const req = request(url, { agent, headers: { Authorization: `Bearer ${token}` } }, (res) => {
+      if (res.statusCode !== 200) {
+        res.resume();
+        reject(new Error(`status ${res.statusCode}`));
+        return;
+      }
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () => {
+        const body = Buffer.concat(chunks);
+        if (!parse) {
+          resolve({ bytes: body.length, items: 0 });
           return;
         }
-        const source = res.headers['content-encoding'] === 'gzip' ? res.pipe(createGunzip()) : res;
-        const chunks: Buffer[] = [];
-        source.on('data', (c: Buffer) => chunks.push(c));
-        source.on('error', reject);
-        source.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          const parsed = JSON.parse(text) as { items?: unknown[] };
-          resolve({ bytes: text.length, items: parsed.items?.length ?? 0 });
-        });
-      },
-    );
+        const parsed = JSON.parse(body.toString('utf8')) as { items?: unknown[] };
+        resolve({ bytes: body.length, items: parsed.items?.length ?? 0 });
+      });
+    });
     req.on('error', reject);
     req.end();
   });
 }
 
-let last = { bytes: 0, items: 0 };
-for (let i = 0; i < 3; i++) last = await fetchOnce(); // warm up: connection, JIT
-const perRound: number[] = [];
-for (let r = 0; r < rounds; r++) {
-  const before = process.cpuUsage();
-  for (let i = 0; i < fetches; i++) last = await fetchOnce();
-  const used = process.cpuUsage(before);
-  perRound.push((used.user + used.system) / 1000 / fetches);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function rssMiB(): number {
+  const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
+  return match === null ? Number.NaN : Number(match[1]) / 1024;
 }
+
+const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
+
+let last = { bytes: 0, items: 0 };
+for (let i = 0; i < 3; i++) last = await fetchOnce(true); // warm up: connection, JIT
+const results: { paceMs: number; parseCpuMs: number[]; fetchOnlyCpuMs: number[] }[] = [];
+for (const paceMs of paces) {
+  const parseCpuMs: number[] = [];
+  const fetchOnlyCpuMs: number[] = [];
+  let mark = process.cpuUsage();
+  for (let n = 0; n < 2 * fetches; n++) {
+    const parse = n % 2 === 0;
+    const fetched = await fetchOnce(parse);
+    if (parse) last = fetched;
+    const used = cpuMs(process.cpuUsage(mark));
+    mark = process.cpuUsage();
+    (parse ? parseCpuMs : fetchOnlyCpuMs).push(used);
+    await sleep(paceMs);
+  }
+  results.push({ paceMs, parseCpuMs, fetchOnlyCpuMs });
+}
+const rss = rssMiB();
 agent.destroy();
-process.stdout.write(`${JSON.stringify({ cpuMsPerFetch: perRound, ...last })}\n`);
+process.stdout.write(`${JSON.stringify({ paces: results, rssMiB: rss, ...last })}\n`);

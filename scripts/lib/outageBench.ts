@@ -16,7 +16,7 @@ import { litmusTraceParentValue } from '../../sim/podBuilder.js';
 import { createNodeSimulator } from '../../sim/timeline/nodeSimulator.js';
 import { scriptedTimeline } from '../../sim/timeline/scriptedTimeline.js';
 import type { PodEntry, ScriptedTimelineDocument } from '../../sim/timeline/timeline.js';
-import { processCpuMs } from './procStats.js';
+import { processCpuPreciseMs } from './procStats.js';
 
 const NODE = 'bench-outage-node';
 const TRACE_ID = '0ff1ce0ff1ce0ff1ce0ff1ce0ff1ce01';
@@ -144,11 +144,11 @@ async function oneRun(
     const sampler = setInterval(() => {
       peak = Math.max(peak, dirBytes(join(stateDir, 'state')));
     }, 200);
-    const cpu0 = processCpuMs(pid);
+    const cpu0 = processCpuPreciseMs(pid);
     const polls0 = rig.kubelet.requests;
     await sim.play();
     await new Promise((r) => setTimeout(r, 2000)); // the last pods end and are exported
-    const cpuMs = processCpuMs(pid) - cpu0;
+    const cpuMs = processCpuPreciseMs(pid) - cpu0;
     const polls = rig.kubelet.requests - polls0;
     clearInterval(sampler);
     const result: OutageRun = {

@@ -1,9 +1,11 @@
 /**
- * CPU time and resident memory of another process, from Linux `/proc/<pid>/stat` (utime + stime,
- * in clock ticks) and `/proc/<pid>/status` (VmRSS).
+ * CPU time and resident memory of another process, from Linux `/proc`: utime + stime of
+ * `/proc/<pid>/stat` (clock ticks, 10 ms), or, finer, the scheduler's `se.sum_exec_runtime` of
+ * every thread in `/proc/<pid>/task/<tid>/sched` (ns, when the kernel exposes it); VmRSS of
+ * `/proc/<pid>/status`.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 let ticksPerSecond: number | undefined;
 
@@ -20,7 +22,7 @@ function clockTicksPerSecond(): number {
   return ticksPerSecond;
 }
 
-/** User + system CPU time the process has used so far, ms. */
+/** User + system CPU time the process has used so far, ms (clock-tick resolution). */
 export function processCpuMs(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // The command name (field 2) is in parentheses and may hold spaces: count from after it.
@@ -29,6 +31,37 @@ export function processCpuMs(pid: number): number {
   const stime = Number(fields[12]);
   if (!Number.isFinite(utime) || !Number.isFinite(stime)) throw new Error(`cannot parse ${stat}`);
   return ((utime + stime) * 1000) / clockTicksPerSecond();
+}
+
+/** `se.sum_exec_runtime` (ms) of a `/proc/.../sched` text; undefined when absent. */
+export function sumExecRuntimeMs(schedText: string): number | undefined {
+  const match = /^se\.sum_exec_runtime\s*:\s*([0-9]+(?:\.[0-9]+)?)\s*$/m.exec(schedText);
+  return match === null ? undefined : Number(match[1]);
+}
+
+/**
+ * CPU time the process's live threads have used so far, ms, with the scheduler's ns precision;
+ * {@link processCpuMs} where `/proc/<pid>/task/<tid>/sched` is missing. Differences are exact
+ * for a process whose threads do not exit in between (Node's threads live as long as it does).
+ */
+export function processCpuPreciseMs(pid: number): number {
+  let total = 0;
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      let text: string;
+      try {
+        text = readFileSync(`/proc/${pid}/task/${tid}/sched`, 'utf8');
+      } catch {
+        continue; // the thread just exited
+      }
+      const ms = sumExecRuntimeMs(text);
+      if (ms === undefined) return processCpuMs(pid);
+      total += ms;
+    }
+  } catch {
+    return processCpuMs(pid);
+  }
+  return total;
 }
 
 /** Resident set size, MiB. */

@@ -39,6 +39,10 @@ export interface AgentCheckpointOptions {
   readonly onWriteFailed?: (error: unknown) => void;
   /** Told of every poll record written. */
   readonly onWritten?: () => void;
+  /** Told of every compaction done. */
+  readonly onCompacted?: () => void;
+  /** Told the figures after every record, settlement and compaction (bytes on disk, ...). */
+  readonly onStats?: (stats: JournalCheckpointStats) => void;
 }
 
 /** The journal is compacted once it is this big (and half the snapshot), or 1/16 of the bound. */
@@ -133,6 +137,7 @@ export class AgentCheckpoint {
     try {
       const recorded = await this.#store.recordPoll(pods, removed, spans);
       this.#options.onWritten?.();
+      this.#options.onStats?.(this.#store.stats);
       return recorded.dropped.flatMap((d) => d.keys);
     } catch (error) {
       // Newer changes (recorded meanwhile) win over these.
@@ -147,6 +152,7 @@ export class AgentCheckpoint {
     if (spans.length === 0) return;
     try {
       await this.#store.settle(spans.map((s) => s.key));
+      this.#options.onStats?.(this.#store.stats);
     } catch (error) {
       this.#options.onWriteFailed?.(error);
     }
@@ -160,6 +166,11 @@ export class AgentCheckpoint {
     if (this.#compacting) return this.#compacting;
     const running = this.#store
       .compactIfNeeded()
+      .then((compacted) => {
+        if (!compacted) return;
+        this.#options.onCompacted?.();
+        this.#options.onStats?.(this.#store.stats);
+      })
       .catch((error: unknown) => this.#options.onWriteFailed?.(error))
       .finally(() => {
         this.#compacting = undefined;

@@ -20,6 +20,24 @@
  * decode to one), and whether one of the given string values appears as a string value.
  */
 
+import {
+  bytesOf,
+  CLOSE_ARRAY,
+  CLOSE_OBJECT,
+  COLON,
+  COMMA,
+  equalsAt,
+  isAsciiOnly,
+  OPEN_ARRAY,
+  OPEN_OBJECT,
+  QUOTE,
+  skip,
+  skipNumber,
+  skipString,
+  spellsCharacters,
+  WHITESPACE,
+} from './jsonBytes.js';
+
 /** What makes an item interesting to the caller. */
 export interface ScanTargets {
   /**
@@ -48,24 +66,6 @@ export type PodListScan =
   | { readonly ok: true; readonly items: readonly ScannedItem[] }
   | { readonly ok: false; readonly reason: 'syntax' | 'notPodList' | 'ambiguous' };
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const SLASH = 0x2f;
-const LOWER_U = 0x75;
-const OPEN_OBJECT = 0x7b;
-const CLOSE_OBJECT = 0x7d;
-const OPEN_ARRAY = 0x5b;
-const CLOSE_ARRAY = 0x5d;
-const COMMA = 0x2c;
-const COLON = 0x3a;
-const MINUS = 0x2d;
-const PLUS = 0x2b;
-const DOT = 0x2e;
-const ZERO = 0x30;
-const NINE = 0x39;
-const LOWER_E = 0x65;
-const UPPER_E = 0x45;
-
 const OBJECT = 0;
 const ARRAY = 1;
 
@@ -76,123 +76,12 @@ const AFTER = 1;
 /** In an object after `{` or `,`: expecting a key. */
 const KEY = 2;
 
-/** `PLAIN[c]` is 1 for a byte a string holds as it is: not `"`, `\\` or a control character. */
-const PLAIN = new Uint8Array(256);
-for (let c = 0x20; c < 256; c++) PLAIN[c] = 1;
-PLAIN[QUOTE] = 0;
-PLAIN[BACKSLASH] = 0;
-/** `SHORT_ESCAPE[c]` is 1 for the `c` of a two-character escape `\\c`. */
-const SHORT_ESCAPE = new Uint8Array(256);
-for (const c of '"\\/bfnrt') SHORT_ESCAPE[c.charCodeAt(0)] = 1;
-const HEX = new Uint8Array(256);
-for (const c of '0123456789abcdefABCDEF') HEX[c.charCodeAt(0)] = 1;
-const WHITESPACE = new Uint8Array(256);
-for (const c of ' \t\n\r') WHITESPACE[c.charCodeAt(0)] = 1;
-
-/**
- * Skips the string starting at `body[from] === '"'`. Returns the index after it when it holds no
- * escape, `-(that index) - 2` when it holds one, `-1` when it is not a valid string.
- */
-function skipString(body: Uint8Array, from: number): number {
-  const n = body.length;
-  let j = from + 1;
-  let escaped = false;
-  for (;;) {
-    while (j < n && PLAIN[body[j] as number] === 1) j++;
-    const c = body[j];
-    if (c === QUOTE) return escaped ? -(j + 1) - 2 : j + 1;
-    if (c !== BACKSLASH) return -1; // a control character, or the end of the body
-    escaped = true;
-    const d = body[j + 1];
-    if (d === LOWER_U) {
-      if (!isHex(body[j + 2]) || !isHex(body[j + 3]) || !isHex(body[j + 4])) return -1;
-      if (!isHex(body[j + 5])) return -1;
-      j += 6;
-    } else if (d !== undefined && SHORT_ESCAPE[d] === 1) {
-      j += 2;
-    } else {
-      return -1;
-    }
-  }
-}
-
-/** Whether the escapes of `body[start, end)` (a string with escapes) include `\\u` or `\\/`. */
-function spellsCharacters(body: Uint8Array, start: number, end: number): boolean {
-  for (let j = start; j < end; j++) {
-    if (body[j] === BACKSLASH) {
-      const d = body[j + 1];
-      if (d === LOWER_U || d === SLASH) return true;
-      j++;
-    }
-  }
-  return false;
-}
-
 const ITEMS = bytesOf('items');
 const KIND = bytesOf('kind');
 const POD_LIST = bytesOf('PodList');
 const TRUE = bytesOf('true');
 const FALSE = bytesOf('false');
 const NULL = bytesOf('null');
-
-/** ASCII/Latin-1 strings only (label keys, uids, the names above); others never match. */
-function bytesOf(text: string): Uint8Array {
-  const out = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
-  return out;
-}
-
-function isAsciiOnly(text: string): boolean {
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
-  return true;
-}
-
-function isHex(c: number | undefined): boolean {
-  return c !== undefined && HEX[c] === 1;
-}
-
-function isDigit(c: number | undefined): boolean {
-  return c !== undefined && c >= ZERO && c <= NINE;
-}
-
-/** The index of the first byte at or after `from` that is not JSON whitespace. */
-function skip(body: Uint8Array, from: number): number {
-  const n = body.length;
-  let j = from;
-  while (j < n && WHITESPACE[body[j] as number] === 1) j++;
-  return j;
-}
-
-/** The index after the number starting at `from`, or -1: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?` */
-function skipNumber(body: Uint8Array, from: number): number {
-  let j = from;
-  if (body[j] === MINUS) j++;
-  if (body[j] === ZERO) {
-    j++;
-  } else if (isDigit(body[j])) {
-    while (isDigit(body[j])) j++;
-  } else {
-    return -1;
-  }
-  if (body[j] === DOT) {
-    j++;
-    if (!isDigit(body[j])) return -1;
-    while (isDigit(body[j])) j++;
-  }
-  if (body[j] === LOWER_E || body[j] === UPPER_E) {
-    j++;
-    if (body[j] === PLUS || body[j] === MINUS) j++;
-    if (!isDigit(body[j])) return -1;
-    while (isDigit(body[j])) j++;
-  }
-  return j;
-}
-
-function equalsAt(body: Uint8Array, start: number, end: number, text: Uint8Array): boolean {
-  if (end - start !== text.length) return false;
-  for (let k = 0; k < text.length; k++) if (body[start + k] !== text[k]) return false;
-  return true;
-}
 
 /** Targets of one length: the byte strings and their indexes (for key bits). */
 interface SameLength {

@@ -1,0 +1,44 @@
+/**
+ * Owns the agent's view of the tracker: the calls the orchestration makes on it (feed observations,
+ * ask what the runtime should be queried for, take its changes for the checkpoint, read gauges). `PodTracker` in
+ * `src/core/` fulfils it structurally; single-pod observations are optional until the tracker
+ * accepts them.
+ */
+import type { KubeletPod } from './core/kubeletPod.js';
+import type { TrackerChanges } from './core/podTracker.js';
+import type { RuntimeQueries, RuntimeView } from './core/runtimeView.js';
+import type { SpanData } from './core/spanData.js';
+import type { Time } from './core/time.js';
+import type { ListContext } from './sources/podSource.js';
+
+/** What the tracker is told about one observation besides its pods. */
+export interface TrackerContext extends ListContext {
+  /** The runtime's answers for this observation's `runtimeQueries` (CRI). */
+  readonly runtime?: RuntimeView;
+}
+
+/** What the tracker returns for one observation: spans made final, and notices to report. */
+export interface TrackerResult<Notice> {
+  readonly spans: SpanData[];
+  readonly notices: Notice[];
+}
+
+export interface TrackerPort<Notice> {
+  /** A complete list of the selected pods at `at`. */
+  observe(pods: readonly KubeletPod[], at: Time, context?: TrackerContext): TrackerResult<Notice>;
+  /** One pod added or changed (push sources); absent: not supported by this tracker. */
+  observePod?(pod: KubeletPod, at: Time, context?: TrackerContext): TrackerResult<Notice>;
+  /** One pod removed (push sources); absent: not supported by this tracker. */
+  observeDeleted?(uid: string, at: Time): TrackerResult<Notice>;
+  /** What to ask the runtime about before observing `pods`. */
+  runtimeQueries(pods: readonly KubeletPod[]): RuntimeQueries;
+  trackedUids(): Iterable<string>;
+  readonly trackedPods: number;
+  readonly hasLivePods: boolean;
+  tracedPodsByOrigin(): { readonly context: number; readonly group: number };
+  /**
+   * The pods whose persisted state changed and the uids removed since the last call: what the
+   * checkpoint records after an observation.
+   */
+  takeChanges(): TrackerChanges;
+}
