@@ -19,9 +19,10 @@
  * utime+stime of `/proc/<pid>/stat` where that is missing); polls are counted at the stand-in;
  * RSS from `/proc/<pid>/status`. Medians over the repetitions; results in bench/results.json.
  *
- *   tsx scripts/bench.ts [--smoke] [--sizes 30,110] [--reps N] [--out FILE]
+ *   tsx scripts/bench.ts [--smoke] [--sizes 30,110] [--reps N] [--out FILE] [--outage]
  *
  * `--smoke`: one small size, one short repetition, no results file (CI keeps it working).
+ * `--outage`: instead, a busy node with the collector down vs up (see `lib/outageBench.ts`).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -41,6 +42,7 @@ import { scriptedTimeline } from '../sim/timeline/scriptedTimeline.js';
 import { type ArrivalLog, recordArrivals } from './lib/arrivals.js';
 import { derive, type SizeFigures, targetChecks } from './lib/benchFigures.js';
 import { benchTable, fixed } from './lib/benchTable.js';
+import { outageBenchTable, runOutageBench } from './lib/outageBench.js';
 import { processCpuPreciseMs, processRssMiB } from './lib/procStats.js';
 import { median, percentile } from './lib/stats.js';
 
@@ -62,6 +64,8 @@ interface Settings {
   readonly floorFetches: number;
   readonly out: string | undefined;
   readonly smoke: boolean;
+  /** `--outage`: only the busy node with the collector down vs up (`lib/outageBench`). */
+  readonly outage: boolean;
 }
 
 function settings(): Settings {
@@ -71,6 +75,7 @@ function settings(): Settings {
       sizes: { type: 'string' },
       reps: { type: 'string' },
       out: { type: 'string' },
+      outage: { type: 'boolean' },
     },
     strict: true,
   });
@@ -91,6 +96,7 @@ function settings(): Settings {
     floorFetches: smoke ? 3 : 12,
     out: smoke ? values.out : resolve(values.out ?? join(ROOT, 'bench', 'results.json')),
     smoke,
+    outage: values.outage === true,
   };
 }
 
@@ -406,6 +412,11 @@ const load = () => loadavg().map((l) => Number(l.toFixed(2)));
 
 async function main(): Promise<void> {
   const s = settings();
+  if (s.outage) {
+    const outage = await runOutageBench(s.smoke ? { seconds: 10, podsPerSecond: 10 } : {});
+    process.stdout.write(`${outageBenchTable(outage)}\n`);
+    return;
+  }
   const loadBefore = load();
   const results: SizeResult[] = [];
   for (const size of s.sizes) {

@@ -5,7 +5,7 @@
  * reporter's. Knows nothing of `process`.
  */
 import type { AgentReporter } from './agentReporter.js';
-import type { CheckpointData, CheckpointStore } from './checkpoint/checkpointStore.js';
+import type { AgentCheckpoint } from './checkpoint/agentCheckpoint.js';
 import type { TrackerNotice } from './core/podTracker.js';
 import type { SpanData } from './core/spanData.js';
 import type { Time } from './core/time.js';
@@ -20,24 +20,23 @@ export interface AgentParts {
   readonly tracker: TrackerPort<TrackerNotice>;
   readonly queue: SpanExportQueue;
   readonly reporter: AgentReporter;
-  /** Wall-clock time with nanoseconds (checkpoint times). */
+  /** Wall-clock time with nanoseconds. */
   readonly now: () => Time;
   /** Epoch-ms clock for deadlines. */
   readonly timers: Pick<Timers, 'now'>;
-  /** The node, written into the checkpoint. */
+  /** The node this agent runs on. */
   readonly nodeName: string;
   /** The runtime's nanosecond times for the spans an observation builds (CRI_ENDPOINT). */
   readonly cri?: Pick<CriRuntimeLookup, 'lookup'>;
   /** Where the agent keeps its checkpoint; none: nothing survives a restart. */
-  readonly checkpoint?: CheckpointStore;
+  readonly checkpoint?: AgentCheckpoint;
 }
 
-/** The time stop() keeps for the final checkpoint write (ms). */
-const CHECKPOINT_WRITE_RESERVE_MS = 300;
+/** The time stop() keeps for closing the checkpoint (ms). */
+const CHECKPOINT_CLOSE_RESERVE_MS = 300;
 
 export class Agent {
   readonly #parts: AgentParts;
-  #savedRevision = -1;
   #everSucceeded = false;
   /**
    * Set at shutdown once the unacknowledged spans are on disk: the queue giving them up then is
@@ -58,25 +57,24 @@ export class Agent {
   }
 
   /**
-   * Stops the source, flushes pending spans within `budgetMs`, and checkpoints what could not be
-   * delivered so the next start sends it.
+   * Stops the source and flushes pending spans within `budgetMs`. What is not acknowledged is
+   * already in the checkpoint (written when it was built): nothing more is written, the next start
+   * sends it.
    */
   async stop(budgetMs: number): Promise<{ delivered: number; undelivered: number }> {
     const { source, queue, checkpoint, timers } = this.#parts;
     const deadline = timers.now() + budgetMs;
     await source.stop();
     const flushed = await queue.flush(
-      Math.max(0, deadline - timers.now() - CHECKPOINT_WRITE_RESERVE_MS),
+      Math.max(0, deadline - timers.now() - CHECKPOINT_CLOSE_RESERVE_MS),
     );
-    const unacknowledged = queue.pendingSpans();
+    const unacknowledged = queue.pending;
     if (checkpoint) {
-      this.#handedToCheckpoint = await checkpoint.requestSave(() =>
-        this.#checkpointData(unacknowledged),
-      );
+      this.#handedToCheckpoint = true;
       await checkpoint.close();
     }
     await queue.shutdown(0);
-    return { delivered: flushed.delivered, undelivered: unacknowledged.length };
+    return { delivered: flushed.delivered, undelivered: unacknowledged };
   }
 
   /** Time the source last began an attempt (epoch ms; 0 before the first). */
@@ -93,18 +91,23 @@ export class Agent {
     return this.#parts.queue.pending;
   }
 
-  /** For the queue's `onBatchSettled`. */
-  batchSettled(batch: readonly SpanData[], outcome: BatchOutcome): void {
-    const { queue, reporter } = this.#parts;
-    // The acknowledged (or given-up) spans leave the checkpoint's pending list now: the window
-    // in which a crash re-sends an acknowledged span is one checkpoint write long.
-    this.#save(true);
+  /**
+   * For the queue's `onBatchSettled`. The acknowledged (or given-up) spans leave the checkpoint;
+   * the returned write holds the queue's next batch, so a crash re-sends at most the one batch
+   * acknowledged before it. Given up at shutdown, they stay: the next start sends them.
+   */
+  batchSettled(batch: readonly SpanData[], outcome: BatchOutcome): Promise<void> | undefined {
+    const { queue, reporter, checkpoint } = this.#parts;
+    const written = this.#handedToCheckpoint ? undefined : checkpoint?.settle(batch);
     reporter.batchSettled(batch, outcome, queue.pending, this.#handedToCheckpoint);
+    return written;
   }
 
   /** For the queue's `onDrop`. */
-  spansDropped(count: number, reason: DropReason): void {
+  spansDropped(count: number, reason: DropReason, spans: readonly SpanData[]): void {
     if (reason === 'shutdown' && this.#handedToCheckpoint) return;
+    // Dropped at the queue's bound: they leave the checkpoint too (never sent at a restart).
+    if (reason === 'queueFull') void this.#parts.checkpoint?.settle(spans);
     this.#parts.reporter.spansDropped(count, reason);
   }
 
@@ -118,21 +121,21 @@ export class Agent {
         reporter.listRead(observation.diagnostics);
         const pods = observation.pods;
         const context = await this.#contextFor(pods, observation.context);
-        this.#apply(tracker.observe(pods, observation.at, context), pods.length);
+        await this.#apply(tracker.observe(pods, observation.at, context), pods.length);
         return;
       }
       case 'upsert': {
         if (!tracker.observePod)
           throw new Error('upsert observations: not supported by this tracker');
         const context = await this.#contextFor([observation.pod], {});
-        this.#apply(tracker.observePod(observation.pod, observation.at, context), 1);
+        await this.#apply(tracker.observePod(observation.pod, observation.at, context), 1);
         return;
       }
       case 'deleted':
         if (!tracker.observeDeleted) {
           throw new Error('deleted observations: not supported by this tracker');
         }
-        this.#apply(tracker.observeDeleted(observation.uid, observation.at), 0);
+        await this.#apply(tracker.observeDeleted(observation.uid, observation.at), 0);
         return;
     }
   }
@@ -150,11 +153,20 @@ export class Agent {
     return { ...context, ...(runtime ? { runtime } : {}) };
   }
 
-  #apply(result: TrackerResult<TrackerNotice>, selected: number): void {
-    const { tracker, queue, reporter } = this.#parts;
+  /**
+   * Records the observation in the checkpoint (the tracker's change and the spans it built, one
+   * record), then queues the spans: an acknowledgement can never precede the record. Pending spans
+   * the checkpoint let go to stay within its bound leave the queue too.
+   */
+  async #apply(result: TrackerResult<TrackerNotice>, selected: number): Promise<void> {
+    const { tracker, queue, reporter, checkpoint } = this.#parts;
     for (const notice of result.notices) reporter.notice(notice);
+    if (checkpoint) {
+      const dropped = await checkpoint.recordPoll(tracker.takeChanges(), result.spans);
+      if (dropped.length > 0) queue.discard(new Set(dropped));
+      void checkpoint.compactIfNeeded();
+    }
     if (result.spans.length > 0) queue.enqueue(result.spans);
-    this.#save();
     reporter.listApplied({
       selected,
       spans: result.spans.length,
@@ -163,24 +175,5 @@ export class Agent {
       pendingSpans: queue.pending,
     });
     this.#everSucceeded = true;
-  }
-
-  /** Writes the checkpoint if anything changed since the last write (tracker or queue). */
-  #save(force = false): void {
-    const checkpoint = this.#parts.checkpoint;
-    if (!checkpoint) return;
-    const revision = this.#parts.tracker.revision;
-    if (!force && revision === this.#savedRevision) return;
-    this.#savedRevision = revision;
-    void checkpoint.requestSave(() => this.#checkpointData(this.#parts.queue.pendingSpans()));
-  }
-
-  #checkpointData(pending: readonly SpanData[]): CheckpointData {
-    return {
-      savedAt: this.#parts.now(),
-      node: this.#parts.nodeName,
-      tracker: this.#parts.tracker.snapshot(),
-      pending,
-    };
   }
 }

@@ -29,6 +29,9 @@ export class AgentMetrics {
   readonly fullParses: Counter<'reason'>;
   readonly criLookups: Counter<'outcome'>;
   readonly checkpointWrites: Counter<'outcome'>;
+  readonly checkpointBytes: Gauge;
+  readonly checkpointDamage: Counter<'kind'>;
+  readonly checkpointCompactions: Counter;
   readonly catchUpSkipped: Counter;
   readonly kubeletRestarts: Counter<'sign'>;
   readonly staleStatuses: Counter<'kind'>;
@@ -139,8 +142,24 @@ export class AgentMetrics {
     });
     this.checkpointWrites = new Counter({
       name: `${p}checkpoint_writes_total`,
-      help: 'Checkpoint writes by outcome.',
+      help: 'Checkpoint writes by outcome: one per poll that changed something (its journal record, with the segment of its spans).',
       labelNames: ['outcome'],
+      registers,
+    });
+    this.checkpointBytes = new Gauge({
+      name: `${p}checkpoint_bytes`,
+      help: 'Bytes of the checkpoint in STATE_DIR (pending segments, snapshot, journal), bounded by STATE_MAX_BYTES.',
+      registers,
+    });
+    this.checkpointDamage = new Counter({
+      name: `${p}checkpoint_damaged_total`,
+      help: 'Damage found when loading the checkpoint, by kind: torn_tail (bytes cut off a journal), damaged_region (records skipped), invalid_record, segment (segment files dropped).',
+      labelNames: ['kind'],
+      registers,
+    });
+    this.checkpointCompactions = new Counter({
+      name: `${p}checkpoint_compactions_total`,
+      help: 'Compactions of the checkpoint journal into a snapshot of the live pods.',
       registers,
     });
     this.catchUpSkipped = new Counter({

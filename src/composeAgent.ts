@@ -8,11 +8,12 @@ import type { Logger } from 'pino';
 import { Agent } from './agent.js';
 import type { AgentMetrics } from './agentMetrics.js';
 import { AgentReporter } from './agentReporter.js';
-import type { CheckpointData, CheckpointStore } from './checkpoint/checkpointStore.js';
+import type { AgentCheckpoint } from './checkpoint/agentCheckpoint.js';
 import type { Config } from './config.js';
 import { PodTracker } from './core/podTracker.js';
-import type { HashFn } from './core/spanData.js';
+import type { HashFn, SpanData } from './core/spanData.js';
 import type { Time } from './core/time.js';
+import type { TrackerSnapshot } from './core/trackerSnapshot.js';
 import type { CriRuntimeLookup } from './cri/criRuntimeLookup.js';
 import { createOtlpRetryPolicy } from './export/otlpRetryPolicy.js';
 import { type ExportTarget, SpanExportQueue } from './export/spanExportQueue.js';
@@ -37,9 +38,9 @@ export interface AgentDeps {
   /** The runtime's nanosecond times for the spans a poll builds (CRI_ENDPOINT). */
   readonly cri?: CriRuntimeLookup;
   /** Where the agent keeps its checkpoint; none: nothing survives a restart. */
-  readonly checkpoint?: CheckpointStore;
-  /** A loaded checkpoint to resume from. */
-  readonly resume?: CheckpointData;
+  readonly checkpoint?: AgentCheckpoint;
+  /** A loaded checkpoint to resume from: the tracker, and the spans not yet acknowledged. */
+  readonly resume?: { readonly tracker: TrackerSnapshot; readonly pending: readonly SpanData[] };
   /** Pods first seen finished before this are not emitted (see CATCHUP_WINDOW). */
   readonly catchUpCutoff?: Time;
 }
@@ -104,7 +105,7 @@ export function composeAgent(config: Config, deps: AgentDeps): Agent {
     },
     // The agent exists before the queue calls back: nothing is sent before `start()`.
     onBatchSettled: (batch, outcome) => agent.batchSettled(batch, outcome),
-    onDrop: (count, reason) => agent.spansDropped(count, reason),
+    onDrop: (count, reason, spans) => agent.spansDropped(count, reason, spans),
   });
   const source = new PodsPollingSource({
     fetcher: deps.kubelet,
@@ -130,6 +131,7 @@ export function composeAgent(config: Config, deps: AgentDeps): Agent {
     ...(deps.cri ? { cri: deps.cri } : {}),
     ...(deps.checkpoint ? { checkpoint: deps.checkpoint } : {}),
   });
+  // The checkpoint still holds these (by key): settling them as their batches go removes them there.
   if (deps.resume && deps.resume.pending.length > 0) queue.enqueue(deps.resume.pending);
   return agent;
 }

@@ -6,11 +6,11 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { homedir, hostname } from 'node:os';
+import { homedir } from 'node:os';
 import { pino } from 'pino';
 import type { Agent } from './agent.js';
 import { AgentMetrics } from './agentMetrics.js';
-import { type CheckpointData, CheckpointStore } from './checkpoint/checkpointStore.js';
+import { AgentCheckpoint, type CheckpointResume } from './checkpoint/agentCheckpoint.js';
 import { createClock } from './clock.js';
 import { composeAgent } from './composeAgent.js';
 import type { Config } from './config.js';
@@ -219,21 +219,30 @@ process.on('unhandledRejection', (reason) => {
 await main();
 
 /**
- * Opens the checkpoint in STATE_DIR and loads it. Anything wrong (unwritable, locked, corrupt)
- * is logged and the agent runs on; the catch-up cutoff follows from what was found.
+ * Opens the checkpoint in STATE_DIR and loads it. Anything wrong (unwritable, damaged) is logged
+ * and the agent runs on; the catch-up cutoff follows from what was found.
  */
 async function openCheckpoint(
   config: Config,
   logger: pino.Logger,
   metrics: AgentMetrics,
   now: Time,
-): Promise<{ checkpoint?: CheckpointStore; resume?: CheckpointData; catchUpCutoff: Time }> {
+): Promise<{ checkpoint?: AgentCheckpoint; resume?: CheckpointResume; catchUpCutoff: Time }> {
   const windowCutoff = addMillis(now, -config.catchUpWindowMs);
   if (!config.stateDir) {
     logger.info('STATE_DIR=none: running without a checkpoint');
     return { catchUpCutoff: windowCutoff };
   }
-  const opened = await CheckpointStore.open({ dir: config.stateDir, owner: hostname() });
+  const opened = await AgentCheckpoint.open(config.stateDir, {
+    maxBytes: config.stateMaxBytes,
+    onWritten: () => metrics.checkpointWrites.inc({ outcome: 'ok' }),
+    onCompacted: () => metrics.checkpointCompactions.inc(),
+    onStats: (stats) => metrics.checkpointBytes.set(stats.bytes),
+    onWriteFailed: (error) => {
+      metrics.checkpointWrites.inc({ outcome: 'failed' });
+      logger.warn({ error: String(error) }, 'checkpoint write failed');
+    },
+  });
   if (!opened.ok) {
     logger.warn(
       { stateDir: config.stateDir, reason: opened.reason },
@@ -241,44 +250,40 @@ async function openCheckpoint(
     );
     return { catchUpCutoff: windowCutoff };
   }
-  const store = opened.store;
-  store.onError = (error) => {
-    metrics.checkpointWrites.inc({ outcome: 'failed' });
-    logger.warn({ error: String(error) }, 'checkpoint write failed');
+  const { checkpoint, resume } = opened;
+  const { stats } = resume;
+  const damage = {
+    torn_tail: stats.tornTailBytes > 0 ? 1 : 0,
+    damaged_region: stats.damagedRegions,
+    invalid_record: stats.invalidRecords,
+    segment: stats.corruptSegments,
   };
-  store.onWrite = () => metrics.checkpointWrites.inc({ outcome: 'ok' });
-  const loaded = await store.load();
-  if (loaded.kind === 'corrupt') {
+  for (const [kind, count] of Object.entries(damage)) {
+    if (count > 0) metrics.checkpointDamage.inc({ kind }, count);
+  }
+  metrics.checkpointBytes.set(checkpoint.stats.bytes);
+  if (Object.values(damage).some((n) => n > 0)) {
     logger.warn(
-      { stateDir: config.stateDir, reason: loaded.reason },
-      'checkpoint unusable: starting as without one',
+      { stateDir: config.stateDir, ...stats },
+      'checkpoint damaged: the damaged records are dropped, the rest is used',
     );
   }
-  if (loaded.kind !== 'loaded') {
-    return { checkpoint: store, catchUpCutoff: windowCutoff };
-  }
-  const { data } = loaded;
-  if (data.node !== config.nodeName) {
-    logger.warn(
-      { checkpointNode: data.node },
-      'checkpoint belongs to another node: starting as without one',
-    );
-    return { checkpoint: store, catchUpCutoff: windowCutoff };
-  }
+  if (!resume.lastPollAt) return { checkpoint, catchUpCutoff: windowCutoff };
   logger.info(
     {
-      savedAt: formatTime(data.savedAt),
-      pods: data.tracker.pods.length,
-      pendingSpans: data.pending.length,
-      bytes: loaded.bytes,
+      lastPollAt: formatTime(resume.lastPollAt),
+      pods: resume.tracker.pods.length,
+      pendingSpans: resume.pending.length,
+      segments: stats.segments,
+      bytes: checkpoint.stats.bytes,
     },
     'resuming from checkpoint',
   );
-  // Pods that finished while the agent was down are emitted; a minute of margin covers a
-  // checkpoint written slightly before the last poll it reflects.
+  // Pods that finished while the agent was down are emitted; a minute of margin covers polls
+  // that changed nothing after the last write.
   return {
-    checkpoint: store,
-    resume: data,
-    catchUpCutoff: minTime(windowCutoff, addMillis(data.savedAt, -60_000)),
+    checkpoint,
+    resume,
+    catchUpCutoff: minTime(windowCutoff, addMillis(resume.lastPollAt, -60_000)),
   };
 }

@@ -1,11 +1,11 @@
 /**
  * Owns the agent's view of the tracker: the calls the orchestration makes on it (feed observations,
- * ask what the runtime should be queried for, checkpoint it, read gauges). `PodTracker` in
+ * ask what the runtime should be queried for, take its changes for the checkpoint, read gauges). `PodTracker` in
  * `src/core/` fulfils it structurally; single-pod observations are optional until the tracker
  * accepts them.
  */
-import type { CheckpointData } from './checkpoint/checkpointStore.js';
 import type { KubeletPod } from './core/kubeletPod.js';
+import type { TrackerChanges } from './core/podTracker.js';
 import type { RuntimeQueries, RuntimeView } from './core/runtimeView.js';
 import type { SpanData } from './core/spanData.js';
 import type { Time } from './core/time.js';
@@ -33,10 +33,12 @@ export interface TrackerPort<Notice> {
   /** What to ask the runtime about before observing `pods`. */
   runtimeQueries(pods: readonly KubeletPod[]): RuntimeQueries;
   trackedUids(): Iterable<string>;
-  /** Changes with every change of state (checkpoint writes skip when unchanged). */
-  readonly revision: number;
   readonly trackedPods: number;
   readonly hasLivePods: boolean;
   tracedPodsByOrigin(): { readonly context: number; readonly group: number };
-  snapshot(): CheckpointData['tracker'];
+  /**
+   * The pods whose persisted state changed and the uids removed since the last call: what the
+   * checkpoint records after an observation.
+   */
+  takeChanges(): TrackerChanges;
 }

@@ -13,7 +13,7 @@ import { pino } from 'pino';
 import { type KubeletStandIn, startKubeletStandIn } from '../sim/kubeletStandIn.js';
 import { litmusTraceParentValue, type PodScript, podAt, podListBody } from '../sim/podBuilder.js';
 import { AgentMetrics } from '../src/agentMetrics.js';
-import { CheckpointStore } from '../src/checkpoint/checkpointStore.js';
+import { AgentCheckpoint } from '../src/checkpoint/agentCheckpoint.js';
 import { createClock } from '../src/clock.js';
 import { composeAgent } from '../src/composeAgent.js';
 import { parseConfig } from '../src/config.js';
@@ -93,10 +93,10 @@ async function runAndStop(options: {
   if (!parsed.ok) throw new Error(parsed.errors.join('; '));
   const metrics = new AgentMetrics({ version: 'test', nodeVersion: process.versions.node });
   const opened = options.checkpoint
-    ? await CheckpointStore.open({ dir: join(dir, 'state'), owner: 'pod-a' })
+    ? await AgentCheckpoint.open(join(dir, 'state'), { sync: 'none' })
     : undefined;
   if (opened && !opened.ok) throw new Error(opened.reason);
-  const store = opened?.store;
+  const store = opened?.checkpoint;
   const resource = resourceFromAttributes({ 'service.name': 'kubelet-span-exporter' });
   const agent = composeAgent(parsed.config, {
     logger: pino({ level: 'silent' }),
@@ -124,17 +124,14 @@ async function runAndStop(options: {
   const result = await agent.stop(400);
   const counter = async (c: { get(): Promise<{ values: { value: number }[] }> }) =>
     (await c.get()).values.reduce((sum, v) => sum + v.value, 0);
-  const reopened = store
-    ? await CheckpointStore.open({ dir: join(dir, 'state'), owner: 'pod-a' })
-    : undefined;
-  const loaded = reopened?.ok ? await reopened.store.load() : undefined;
-  if (reopened?.ok) await reopened.store.close();
+  const reopened = store ? await AgentCheckpoint.open(join(dir, 'state')) : undefined;
+  if (reopened?.ok) await reopened.checkpoint.close();
   return {
     result,
     built: await counter(metrics.spansBuilt),
     dropped: await counter(metrics.spansDropped),
     failed: await counter(metrics.spansFailed),
-    checkpointed: loaded?.kind === 'loaded' ? loaded.data.pending.length : 0,
+    checkpointed: reopened?.ok ? reopened.resume.pending.length : 0,
   };
 }
 

@@ -55,11 +55,10 @@ const listTracker = (calls: unknown[]): TrackerPort<TrackerNotice> => ({
   },
   runtimeQueries: () => ({ containerIds: [] }) as never,
   trackedUids: () => ['uid-1'],
-  revision: 0,
   trackedPods: 1,
   hasLivePods: false,
   tracedPodsByOrigin: () => ({ context: 1, group: 0 }),
-  snapshot: () => ({}) as never,
+  takeChanges: () => ({ pods: [], removed: [] }),
 });
 
 test('a list goes to the tracker with its context; the agent is ready after it', async (t) => {

@@ -5,10 +5,12 @@
  * arrive; duplicates are counted and reported (t.log), and must stay rare.
  */
 import test from 'ava';
-import { createRig, polled, type Rig } from '../sim/agentRig.js';
+import { polled, type Rig } from '../sim/agentRig.js';
 import { type ReceivedSpan, startOtlpReceiver } from '../sim/otlpReceiver.js';
 import { type PodScript, podAt, podListBody, type RawObject } from '../sim/podBuilder.js';
+import { seededRandom } from '../sim/timeline/seededRandom.js';
 import { experimentClock } from './support/experimentClock.js';
+import { agentOf, playWithKills, rigPool } from './support/recoveryRig.js';
 
 const TRACE = '0af7651916cd43dd8448eb211c80319c';
 const PARENT = 'b7ad6b7169203331';
@@ -86,52 +88,16 @@ function podsAt(t: number): RawObject[] {
     .map((s) => podAt(s.pod, sec(t)));
 }
 
-const rigs: Rig[] = [];
-/** The agent a test started (fails loudly when there is none). */
-const agentOf = (r: Rig) => {
-  if (!r.agent) throw new Error('start the agent first');
-  return r.agent;
-};
-test.after.always(async () => {
-  for (const r of rigs) await r.close();
-});
-
-async function rig(extra: Record<string, string> = {}): Promise<Rig> {
-  const r = await createRig({ nodeName: NODE, env: { OTEL_BSP_SCHEDULE_DELAY: '20', ...extra } });
-  rigs.push(r);
-  return r;
-}
+const pool = rigPool({ nodeName: NODE, env: { OTEL_BSP_SCHEDULE_DELAY: '20' } });
+const rig = pool.rig;
+test.after.always(pool.closeAll);
 
 /** A seeded PRNG (mulberry32): the same seed, the same kill points. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = seededRandom;
 
 /** Plays the experiment; `kill(step)` says whether to SIGKILL-and-restart during that step. */
-async function play(r: Rig, kill: (step: number) => number | undefined): Promise<number> {
-  let kills = 0;
-  r.start();
-  for (const [step, t] of STEPS.entries()) {
-    r.kubelet.setBody(podListBody(podsAt(t)));
-    const delay = kill(step);
-    if (delay !== undefined) {
-      await new Promise((resolve) => setTimeout(resolve, delay));
-      await agentOf(r).stop('SIGKILL');
-      kills++;
-      r.start();
-    }
-    await polled(r.kubelet, 2);
-  }
-  await polled(r.kubelet, 3); // the last pods leave the list: missing from two polls
-  return kills;
-}
+const play = (r: Rig, kill: (step: number) => number | undefined) =>
+  playWithKills(r, STEPS, (t) => podListBody(podsAt(t)), kill);
 
 const ids = (spans: readonly ReceivedSpan[]) => spans.map((s) => s.spanId);
 function countDuplicates(spans: readonly ReceivedSpan[]): number {

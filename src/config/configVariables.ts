@@ -29,6 +29,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   A.LOG_LEVEL,
   A.HTTP_PORT,
   T.STATE_DIR,
+  T.STATE_MAX_BYTES,
   T.CATCHUP_WINDOW,
   A.MAX_TRACKED_PODS,
   A.MAX_SPANS_PER_POD,

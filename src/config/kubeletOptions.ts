@@ -8,6 +8,7 @@ import { parseCriEndpoint } from '../cri/criEndpoint.js';
 import { type ConfigVariable, countVariable, durationVariable, range } from './configVariable.js';
 import type { EnvReader } from './envReader.js';
 import { parseHttpUrl } from './parseHttpUrl.js';
+import { readByteSize } from './readByteSize.js';
 
 const KUBELET_PORT = 10250;
 const DEFAULT_TOKEN_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/token';
@@ -147,7 +148,11 @@ export function readKubeletOptions(
     );
   }
   const timeoutMs = r.duration(v.KUBELET_TIMEOUT);
-  const maxBodyBytes = readByteSize(r);
+  const maxBodyBytes = readByteSize(
+    r,
+    KUBELET_VARIABLES.KUBELET_MAX_RESPONSE_BYTES,
+    '1Ki to 512Mi',
+  );
   return {
     url,
     viaKubeconfig: tracingEnabled && url === '' && kubeconfigFound,
@@ -197,33 +202,4 @@ function readKubeletUrl(r: EnvReader, tracingEnabled: boolean, kubeconfigFound: 
  */
 function isIpAddress(text: string): boolean {
   return isIP(text) !== 0 && !text.includes('%');
-}
-
-const QUANTITY = /^(\d+)(Ki|Mi|Gi|k|M|G)?$/;
-const QUANTITY_FACTOR: Readonly<Record<string, number>> = {
-  '': 1,
-  Ki: 1024,
-  Mi: 1024 ** 2,
-  Gi: 1024 ** 3,
-  k: 1000,
-  M: 1000 ** 2,
-  G: 1000 ** 3,
-};
-
-function readByteSize(r: EnvReader): number {
-  const variable = KUBELET_VARIABLES.KUBELET_MAX_RESPONSE_BYTES;
-  const fallback = variable.value;
-  const value = r.get(variable);
-  if (value === undefined) return fallback;
-  const m = QUANTITY.exec(value);
-  if (!m) {
-    r.invalid(variable, value, 'not a byte count (examples: 67108864, 64Mi, 256Mi)');
-    return fallback;
-  }
-  const bytes = Number(m[1]) * (QUANTITY_FACTOR[m[2] ?? ''] ?? 1);
-  if (bytes < variable.bounds[0] || bytes > variable.bounds[1]) {
-    r.invalid(variable, value, 'must be from 1Ki to 512Mi');
-    return fallback;
-  }
-  return bytes;
 }

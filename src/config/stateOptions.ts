@@ -1,12 +1,30 @@
 /**
- * Owns the options of what survives a restart: the checkpoint directory and, without a
- * checkpoint, how far back finished pods are still emitted.
+ * Owns the options of what survives a restart: the checkpoint directory and its bound and,
+ * without a checkpoint, how far back finished pods are still emitted.
  */
-import { type ConfigVariable, durationVariable, range } from './configVariable.js';
+import { DEFAULT_STATE_MAX_BYTES } from '../checkpoint/journalCheckpoint.js';
+import {
+  type ConfigVariable,
+  type DefaultedNumberVariable,
+  durationVariable,
+  range,
+} from './configVariable.js';
 import type { EnvReader } from './envReader.js';
+import { readByteSize } from './readByteSize.js';
 
 const DEFAULT_STATE_DIR = '/var/lib/kubelet-span-exporter';
 const CATCHUP_WINDOW_RANGE = [0, 7 * 24 * 3_600_000] as const;
+
+/** Bytes, or a Kubernetes quantity; its table default written as one. */
+const STATE_MAX_BYTES_VARIABLE: DefaultedNumberVariable = {
+  name: 'STATE_MAX_BYTES',
+  group: 'agent',
+  value: DEFAULT_STATE_MAX_BYTES,
+  default: '32Mi',
+  bounds: [64 * 1024, 8 * 1024 ** 3],
+  description:
+    'Bound on the checkpoint\'s peak size in `STATE_DIR`: bytes, or a Kubernetes quantity (`32Mi`, `1Gi`), from 64Ki to 8Gi. At the bound the oldest unacknowledged spans are dropped and counted (`reason="state_bound"`). Keep the volume\'s `sizeLimit` at least 2× this.',
+};
 
 export const STATE_VARIABLES = {
   STATE_DIR: {
@@ -14,8 +32,9 @@ export const STATE_VARIABLES = {
     group: 'agent',
     default: DEFAULT_STATE_DIR,
     description:
-      'Directory of the checkpoint (acknowledged spans, tracker state) and its lock; mount a volume there. `none` disables the checkpoint; an unwritable or locked directory is logged and the agent runs without one.',
+      'Directory of the checkpoint (the tracker state as a journal, unacknowledged spans as segments); mount a volume there (one per agent: an `emptyDir`). `none` disables the checkpoint; an unwritable directory is logged and the agent runs without one.',
   },
+  STATE_MAX_BYTES: STATE_MAX_BYTES_VARIABLE,
   CATCHUP_WINDOW: durationVariable({
     name: 'CATCHUP_WINDOW',
     group: 'agent',
@@ -30,6 +49,8 @@ export interface StateOptions {
   readonly stateDir: string | undefined;
   /** Without a checkpoint, pods that finished longer ago than this are not emitted, ms. */
   readonly catchUpWindowMs: number;
+  /** Bound on the checkpoint's peak size in `stateDir`, bytes (`STATE_MAX_BYTES`). */
+  readonly stateMaxBytes: number;
 }
 
 export function readStateOptions(r: EnvReader): StateOptions {
@@ -41,5 +62,6 @@ export function readStateOptions(r: EnvReader): StateOptions {
   return {
     stateDir: stateDirValue === 'none' ? undefined : stateDirValue,
     catchUpWindowMs: r.duration(v.CATCHUP_WINDOW),
+    stateMaxBytes: readByteSize(r, v.STATE_MAX_BYTES, '64Ki to 8Gi'),
   };
 }

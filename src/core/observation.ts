@@ -1,7 +1,7 @@
 /**
  * Owns the per-observation context: everything one `observe`/`observePod`/`observeDeleted` call
  * works with (its time, the runtime's answers, the options and span factory, and what it
- * collects: spans, notices, and how often persisted state changed), and the helpers that record
+ * collects: spans, notices, how often persisted state changed and of which pods), and the helpers that record
  * a change of a tracked pod.
  */
 import type { ResolvedTrackerOptions } from './podTrackerOptions.js';
@@ -23,6 +23,8 @@ export interface Observation {
   readonly notices: TrackerNotice[];
   /** Changes of persisted state so far: the tracker's revision moves by this much. */
   changes: number;
+  /** Uids of the pods whose persisted state changed (or that ended) in this observation. */
+  readonly touched: Set<string>;
 }
 
 export function newObservation(
@@ -38,12 +40,14 @@ export function newObservation(
     spans: [],
     notices: [],
     changes: 0,
+    touched: new Set(),
   };
 }
 
 /** Records that persisted state of `tracked` changed. */
 export function markChanged(obs: Observation, tracked: TrackedPod): void {
   obs.changes++;
+  obs.touched.add(tracked.ref.uid);
   tracked.persistedSeenAt = tracked.lastSeenAt;
 }
 

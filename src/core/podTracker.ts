@@ -22,7 +22,7 @@ import { startTracking } from './startTracking.js';
 import { compareTime, diffMillis, parseTime, type Time } from './time.js';
 import { fromSnapshot, hasOpenRuns, refOf, type TrackedPod, toSnapshot } from './trackedPod.js';
 import type { TrackerNotice } from './trackerNotice.js';
-import type { TrackerSnapshot } from './trackerSnapshot.js';
+import type { PodSnapshot, TrackerSnapshot } from './trackerSnapshot.js';
 import { updatePod } from './updatePod.js';
 
 export type { PodTrackerOptions } from './podTrackerOptions.js';
@@ -42,6 +42,14 @@ export interface PollContext {
 export interface PodChangeContext {
   /** The runtime's answers for `runtimeQueries([pod])` (CRI). */
   readonly runtime?: RuntimeView;
+}
+
+/** What changed in the snapshot since the last `takeChanges` (or the construction). */
+export interface TrackerChanges {
+  /** Pods added or whose persisted state changed: their snapshot now. */
+  readonly pods: PodSnapshot[];
+  /** Uids no longer tracked. */
+  readonly removed: string[];
 }
 
 export interface ObserveResult {
@@ -72,6 +80,9 @@ export class PodTracker {
   #previousListed = new Set<string>();
   #ownPodListedBefore = false;
   #revision = 0;
+  /** Pods changed, and uids removed, since the last `takeChanges` (disjoint). */
+  readonly #dirty = new Set<string>();
+  readonly #removed = new Set<string>();
 
   constructor(options: PodTrackerOptions, snapshot?: TrackerSnapshot) {
     this.#options = resolveTrackerOptions(options);
@@ -89,6 +100,23 @@ export class PodTracker {
    */
   snapshot(): TrackerSnapshot {
     return { pods: [...this.#pods.values()].map(toSnapshot) };
+  }
+
+  /**
+   * The pods whose persisted state changed and the uids removed since the last call (or the
+   * construction), then starts over: applied to the snapshot as of that call (pods upserted by
+   * uid, removed uids deleted), they give `snapshot()`. The cost follows the change, not the state.
+   */
+  takeChanges(): TrackerChanges {
+    const pods: PodSnapshot[] = [];
+    for (const uid of this.#dirty) {
+      const tracked = this.#pods.get(uid);
+      if (tracked) pods.push(toSnapshot(tracked));
+    }
+    const removed = [...this.#removed];
+    this.#dirty.clear();
+    this.#removed.clear();
+    return { pods, removed };
   }
 
   /** Changes whenever the snapshot does: equal revisions mean equal snapshots. */
@@ -218,6 +246,15 @@ export class PodTracker {
 
   #finish(obs: Observation): ObserveResult {
     this.#revision += obs.changes;
+    for (const uid of obs.touched) {
+      if (this.#pods.has(uid)) {
+        this.#dirty.add(uid);
+        this.#removed.delete(uid);
+      } else {
+        this.#removed.add(uid);
+        this.#dirty.delete(uid);
+      }
+    }
     return { spans: obs.spans, notices: obs.notices };
   }
 
@@ -259,6 +296,7 @@ export class PodTracker {
     if (tracked.identity) endPod(obs, tracked, tracked.identity);
     this.#pods.delete(tracked.ref.uid);
     obs.changes++;
+    obs.touched.add(tracked.ref.uid);
     this.#remember(tracked);
     obs.notices.push({ kind: 'podGone', pod: tracked.ref, traced: tracked.identity !== undefined });
   }

@@ -22,7 +22,11 @@ export type RetryPolicy = (error: Error, attempt: number) => RetryDecision;
 
 export type BatchOutcome = { readonly ok: true } | { readonly ok: false; readonly error: Error };
 
-export type DropReason = 'queueFull' | 'shutdown';
+/**
+ * Why spans were dropped unsent: the queue's bound, shutdown, or the checkpoint's bound
+ * (`state_bound`, see {@link SpanExportQueue.discard}).
+ */
+export type DropReason = 'queueFull' | 'shutdown' | 'state_bound';
 
 export interface SpanExportQueueOptions {
   readonly target: ExportTarget;
@@ -54,14 +58,17 @@ export interface SpanExportQueueOptions {
   readonly retryPolicy?: RetryPolicy;
   /**
    * Called once per settled batch (after any retries) with the SpanData it contained and the
-   * outcome. Exceptions it throws are swallowed.
+   * outcome. When it returns a promise, the next batch is sent only once it settles (the
+   * checkpoint records the outcome first, so a crash re-sends at most one acknowledged batch).
+   * Exceptions it throws and rejections are swallowed.
    */
-  readonly onBatchSettled?: (batch: readonly SpanData[], outcome: BatchOutcome) => void;
+  readonly onBatchSettled?: (batch: readonly SpanData[], outcome: BatchOutcome) => unknown;
   /**
    * Called when spans are dropped unsent: `queueFull` when `maxPending` is exceeded, `shutdown` for
-   * spans enqueued after or left waiting at shutdown. Exceptions it throws are swallowed.
+   * spans enqueued after or left waiting at shutdown, `state_bound` for `discard`. `spans` are the
+   * spans dropped (`count` of them). Exceptions it throws are swallowed.
    */
-  readonly onDrop?: (count: number, reason: DropReason) => void;
+  readonly onDrop?: (count: number, reason: DropReason, spans: readonly SpanData[]) => void;
   /** Clock and scheduler. @default realTimers */
   readonly timers?: Timers;
 }
@@ -143,6 +150,8 @@ export class SpanExportQueue {
   /** The schedule delay elapsed while spans were waiting: send a partial batch when possible. */
   #due = false;
   #pumpScheduled = false;
+  /** An `onBatchSettled` promise the next batch waits for. */
+  #settling: Promise<unknown> | undefined;
   #closed = false;
   readonly #flushes = new Set<FlushWaiter>();
   readonly #stats = {
@@ -198,7 +207,7 @@ export class SpanExportQueue {
     if (spans.length === 0) return;
     this.#stats.enqueued += spans.length;
     if (this.#closed) {
-      this.#drop(spans.length, 'shutdown');
+      this.#drop(spans, 'shutdown');
       return;
     }
     const wasEmpty = this.#waitingCount === 0;
@@ -207,9 +216,8 @@ export class SpanExportQueue {
     const excess = this.pending - this.#maxPending;
     if (excess > 0) {
       const shed = this.#shedBackoffBatch(excess);
-      const n = Math.min(excess - shed, this.#waitingCount);
-      this.#takeWaiting(n);
-      this.#drop(shed + n, 'queueFull');
+      const n = Math.min(excess - shed.length, this.#waitingCount);
+      this.#drop([...shed, ...this.#takeWaiting(n)], 'queueFull');
       this.#checkFlushes();
     }
     if (wasEmpty && this.#waitingCount > 0 && this.#scheduleTimer === undefined) {
@@ -255,8 +263,7 @@ export class SpanExportQueue {
     this.#scheduleTimer = undefined;
     const left = this.#waitingCount;
     if (left > 0) {
-      this.#takeWaiting(left);
-      this.#drop(left, 'shutdown');
+      this.#drop(this.#takeWaiting(left), 'shutdown');
     }
     const batch = this.#current;
     if (this.#retryTimer !== undefined && batch) {
@@ -284,10 +291,46 @@ export class SpanExportQueue {
     return result;
   }
 
-  #drop(count: number, reason: DropReason): void {
-    this.#stats.dropped += count;
+  /**
+   * Drops the spans with these keys that are waiting or in a batch waiting in retry back-off (a
+   * batch whose export is under way is never dropped), counted as `state_bound` drops: the
+   * checkpoint had to let them go to stay within its bound. Returns how many were dropped.
+   */
+  discard(keys: ReadonlySet<string>): number {
+    if (keys.size === 0) return 0;
+    const dropped: SpanData[] = [];
+    const batch = this.#current;
+    if (batch && this.#retryTimer !== undefined) {
+      const kept = batch.spans.filter((span) => !keys.has(span.key));
+      if (kept.length < batch.spans.length) {
+        dropped.push(...batch.spans.filter((span) => keys.has(span.key)));
+        batch.spans.splice(0, batch.spans.length, ...kept);
+        if (kept.length === 0) {
+          this.#timers.clearTimeout(this.#retryTimer);
+          this.#retryTimer = undefined;
+          this.#current = undefined;
+        }
+      }
+    }
+    const waiting = this.#takeWaiting(this.#waitingCount);
+    const kept: SpanData[] = [];
+    for (const span of waiting) (keys.has(span.key) ? dropped : kept).push(span);
+    // What stays waits in its order, with its sequence numbers (flushes count by them).
+    this.#waiting = kept;
+    this.#head = 0;
+    this.#nextSeq -= waiting.length - kept.length;
+    if (kept.length > 0) this.#due = true;
+    this.#drop(dropped, 'state_bound');
+    this.#checkFlushes();
+    this.#pump();
+    return dropped.length;
+  }
+
+  #drop(spans: readonly SpanData[], reason: DropReason): void {
+    if (spans.length === 0) return;
+    this.#stats.dropped += spans.length;
     try {
-      this.#onDrop?.(count, reason);
+      this.#onDrop?.(spans.length, reason, spans);
     } catch {
       // A failing observer must not break the queue.
     }
@@ -295,13 +338,13 @@ export class SpanExportQueue {
 
   /**
    * Removes up to `n` oldest spans of a batch waiting in retry backoff (none while its export is
-   * under way) and returns how many; an emptied batch is given up and its retry cancelled.
+   * under way) and returns them; an emptied batch is given up and its retry cancelled.
    */
-  #shedBackoffBatch(n: number): number {
+  #shedBackoffBatch(n: number): SpanData[] {
     const batch = this.#current;
-    if (!batch || this.#retryTimer === undefined) return 0;
-    const shed = batch.spans.splice(0, Math.min(n, batch.spans.length)).length;
-    batch.startSeq += shed;
+    if (!batch || this.#retryTimer === undefined) return [];
+    const shed = batch.spans.splice(0, Math.min(n, batch.spans.length));
+    batch.startSeq += shed.length;
     if (batch.spans.length === 0) {
       this.#timers.clearTimeout(this.#retryTimer);
       this.#retryTimer = undefined;
@@ -334,7 +377,7 @@ export class SpanExportQueue {
   /** Sends the next batch if nothing is in flight and one is ready. */
   #pump(): void {
     const waiting = this.#waitingCount;
-    if (this.#current || waiting === 0) return;
+    if (this.#current || this.#settling || waiting === 0) return;
     const headSeq = this.#nextSeq - waiting;
     let flushing = false;
     for (const w of this.#flushes) flushing ||= w.mark > headSeq;
@@ -426,12 +469,25 @@ export class SpanExportQueue {
       this.#stats.failed += n;
       this.#stats.batchesFailed += 1;
     }
+    let settling: unknown;
     try {
-      this.#onBatchSettled?.(batch.spans, outcome);
+      settling = this.#onBatchSettled?.(batch.spans, outcome);
     } catch {
       // A failing observer must not break the queue.
     }
     this.#checkFlushes();
+    if (settling instanceof Promise) {
+      const gate = settling.then(
+        () => {},
+        () => {},
+      );
+      this.#settling = gate;
+      void gate.then(() => {
+        if (this.#settling === gate) this.#settling = undefined;
+        this.#schedulePump();
+      });
+      return;
+    }
     this.#schedulePump();
   }
 

@@ -78,6 +78,7 @@ test('defaults with only NODE_NAME and NODE_IP', (t) => {
     httpPort: 9464,
     stateDir: '/var/lib/kubelet-span-exporter',
     catchUpWindowMs: 900_000,
+    stateMaxBytes: 33_554_432,
     cri: undefined,
     limits: { maxTrackedPods: 5000, maxSpansPerPod: 1000 },
   });
@@ -247,6 +248,7 @@ const BAD_VALUES: ReadonlyArray<readonly [string, string]> = [
   ['KUBELET_INSECURE_TLS', 'yes'],
   ['KUBELET_TIMEOUT', '10'],
   ['KUBELET_MAX_RESPONSE_BYTES', '64MB'],
+  ['STATE_MAX_BYTES', '32 MiB'],
   ['POD_SELECTOR', 'env in dev'],
   ['POD_NAMESPACES', 'default,Kube-System'],
   ['POLL_INTERVAL', 'fast'],
@@ -374,6 +376,18 @@ test('GONE_AFTER, KUBELET_RESTART_GRACE and POD_UID: ranges, cross-checks, clear
   t.deepEqual(errorsOf(t, { ...BASE, POD_UID: 'not a uid!' }), [
     'POD_UID="not a uid!": not a pod uid (letters, digits and "-", at most 64 characters)',
   ]);
+});
+
+test('STATE_MAX_BYTES accepts bytes and Kubernetes quantities from 64Ki to 8Gi', (t) => {
+  const bytes = (value: string) =>
+    configOf(t, { ...BASE, STATE_MAX_BYTES: value }).config.stateMaxBytes;
+  t.is(bytes('64Mi'), 67_108_864);
+  t.is(bytes('96Ki'), 98_304);
+  t.is(bytes('1Gi'), 1_073_741_824);
+  t.is(bytes('100000'), 100_000);
+  const [error] = errorsOf(t, { ...BASE, STATE_MAX_BYTES: '1Ki' });
+  t.regex(error ?? '', /STATE_MAX_BYTES.*1Ki.*64Ki to 8Gi/);
+  t.is(errorsOf(t, { ...BASE, STATE_MAX_BYTES: '16Gi' }).length, 1);
 });
 
 test('KUBELET_MAX_RESPONSE_BYTES accepts bytes and Kubernetes quantities', (t) => {

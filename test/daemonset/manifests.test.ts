@@ -21,6 +21,7 @@ import type { IProbe } from 'kubernetes-models/v1/Probe';
 import { Service } from 'kubernetes-models/v1/Service';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { parse, parseAllDocuments } from 'yaml';
+import { DEFAULT_STATE_MAX_BYTES } from '../../src/checkpoint/journalCheckpoint.js';
 import { CONFIG_VARIABLES, parseConfig } from '../../src/config.js';
 import { checkRestrictedPodSecurity } from '../support/podSecurity.js';
 
@@ -374,6 +375,13 @@ for (const dir of [BASE, LEGACY] as const) {
     const volume = (ds.spec.template.spec?.volumes ?? []).find((v) => v.name === mount?.name);
     t.truthy(volume?.emptyDir, 'STATE_DIR is not an emptyDir');
     t.falsy(mount?.readOnly);
+    // Going over sizeLimit evicts the pod (and deletes the checkpoint): the limit leaves 2× room
+    // over the checkpoint's own bound (STATE_MAX_BYTES, a compaction's temporary snapshot included).
+    const limitBytes = mebibytes(volume?.emptyDir?.sizeLimit) * 1024 * 1024;
+    t.true(
+      limitBytes >= 2 * DEFAULT_STATE_MAX_BYTES,
+      `emptyDir sizeLimit ${String(volume?.emptyDir?.sizeLimit)} < 2 × STATE_MAX_BYTES`,
+    );
   });
 
   test(`${dir}: resources request CPU and memory, limit memory only`, (t) => {

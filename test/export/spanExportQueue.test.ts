@@ -513,3 +513,88 @@ test('pendingSpans lists the unacknowledged spans in order: in flight first, the
   await queue.shutdown(1000);
   t.deepEqual(queue.pendingSpans(), []);
 });
+
+test('drops come with the spans dropped', (t) => {
+  const dropped: string[][] = [];
+  const { queue } = harness('manual', {
+    maxBatchSize: 2,
+    maxPending: 3,
+    onDrop: (_count, _reason, spans) => dropped.push(spans.map((s) => s.name)),
+  });
+  queue.enqueue(spans('a', 'b', 'c', 'd', 'e'));
+  // the oldest two: the batch is cut after the bound is applied
+  t.deepEqual(dropped, [['a', 'b']]);
+});
+
+test('discard drops the given keys waiting and in a batch in retry back-off, counted as state_bound', async (t) => {
+  const { queue, timers, target, drops, settled } = harness('manual', {
+    maxBatchSize: 2,
+    retryPolicy: () => ({ retryAfterMs: 1000 }),
+  });
+  queue.enqueue(spans('a', 'b', 'c', 'd', 'e'));
+  t.deepEqual(target.calls, [['a', 'b']]);
+  // under way: not dropped
+  t.is(queue.discard(new Set(['k/a', 'k/c'])), 1);
+  t.deepEqual(drops, [[1, 'state_bound']]);
+  t.deepEqual(
+    queue.pendingSpans().map((s) => s.name),
+    ['a', 'b', 'd', 'e'],
+  );
+  // in back-off: its dropped spans leave it; the rest is retried
+  target.answer({ code: ExportResultCode.FAILED, error: new Error('down') });
+  await settle();
+  t.is(queue.discard(new Set(['k/a', 'k/e', 'k/unknown'])), 2);
+  t.deepEqual(
+    queue.pendingSpans().map((s) => s.name),
+    ['b', 'd'],
+  );
+  t.is(queue.stats.dropped, 3);
+  await timers.advance(1000);
+  t.deepEqual(target.calls[1], ['b']);
+  target.answer();
+  await settle();
+  t.deepEqual(target.calls[2], ['d']);
+  target.answer();
+  await settle();
+  t.deepEqual(
+    settled.map((s) => s.names),
+    [['b'], ['d']],
+  );
+  // a batch in back-off emptied by discard is given up, its retry cancelled
+  queue.enqueue(spans('x'));
+  await timers.advance(60_000);
+  target.answer({ code: ExportResultCode.FAILED, error: new Error('down') });
+  await settle();
+  t.is(queue.discard(new Set(['k/x'])), 1);
+  t.is(queue.pending, 0);
+  t.deepEqual(timers.pending, []);
+});
+
+test('a promise from onBatchSettled holds the next batch until it settles, even when it rejects', async (t) => {
+  let release: (() => void) | undefined;
+  let fail: ((e: Error) => void) | undefined;
+  const outcomes: string[][] = [];
+  const { queue, target } = harness('manual', {
+    maxBatchSize: 1,
+    onBatchSettled: (batch) => {
+      outcomes.push(batch.map((s) => s.name));
+      return new Promise<void>((resolve, reject) => {
+        release = resolve;
+        fail = reject;
+      });
+    },
+  });
+  queue.enqueue(spans('a', 'b', 'c'));
+  target.answer();
+  await settle();
+  t.deepEqual(outcomes, [['a']]);
+  t.is(target.calls.length, 1, 'b waits for the write of a');
+  release?.();
+  await settle();
+  t.is(target.calls.length, 2);
+  target.answer();
+  await settle();
+  fail?.(new Error('disk full'));
+  await settle();
+  t.deepEqual(target.calls, [['a'], ['b'], ['c']]);
+});
