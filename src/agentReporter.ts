@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { AgentMetrics } from './agentMetrics.js';
 import type { TrackerNotice } from './core/podTracker.js';
 import type { SpanData } from './core/spanData.js';
-import type { BatchOutcome, DropReason } from './export/spanExportQueue.js';
+import type { BatchOutcome, DropReason } from './export/spanExportQueueOptions.js';
 import { KubeletError } from './kubelet/kubeletError.js';
 import type { ListDiagnostics, PodObservation } from './sources/podSource.js';
 import { Throttle } from './throttle.js';

@@ -16,7 +16,8 @@ import type { Time } from './core/time.js';
 import type { TrackerSnapshot } from './core/trackerSnapshot.js';
 import type { CriRuntimeLookup } from './cri/criRuntimeLookup.js';
 import { createOtlpRetryPolicy } from './export/otlpRetryPolicy.js';
-import { type ExportTarget, SpanExportQueue } from './export/spanExportQueue.js';
+import { SpanExportQueue } from './export/spanExportQueue.js';
+import type { ExportTarget } from './export/spanExportQueueOptions.js';
 import { type PodListFetcher, PodsPollingSource } from './sources/podsPollingSource.js';
 import { realTimers, type Timers } from './timers.js';
 

@@ -17,7 +17,7 @@ import { AgentCheckpoint } from '../src/checkpoint/agentCheckpoint.js';
 import { createClock } from '../src/clock.js';
 import { composeAgent } from '../src/composeAgent.js';
 import { parseConfig } from '../src/config.js';
-import type { ExportTarget } from '../src/export/spanExportQueue.js';
+import type { ExportTarget } from '../src/export/spanExportQueueOptions.js';
 import { toReadableSpans } from '../src/export/toReadableSpan.js';
 import { KubeletClient } from '../src/kubelet/kubeletClient.js';
 import { experimentClock } from './support/experimentClock.js';

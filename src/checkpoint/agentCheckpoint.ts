@@ -1,3 +1,8 @@
+/**
+ * The checkpoint as the agent uses it: one record per observation (tracker change and the spans it
+ * built), settled batches, compaction in the background; it never throws at the agent and reports
+ * writes, damage and bytes on disk.
+ */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SpanData } from '../core/spanData.js';

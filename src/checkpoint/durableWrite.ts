@@ -1,3 +1,7 @@
+/**
+ * The checkpoint's sync policy and durable file operations: appends synced with fdatasync, new
+ * files with an fsync of their directory, atomic replace (temp file, fsync, rename, fsync).
+ */
 import { open, rename } from 'node:fs/promises';
 
 /**

@@ -1,15 +1,17 @@
+/**
+ * `STATE_DIR` as a journal of tracker changes plus one segment file per batch of pending spans:
+ * open and replay, record a poll (segment first, then the committing record), settle and
+ * acknowledge, compaction, and the `STATE_MAX_BYTES` bound with counted drops of the oldest segments.
+ */
 import { mkdir } from 'node:fs/promises';
 import type { SpanData } from '../core/spanData.js';
 import type { PodSnapshot, TrackerSnapshot } from '../core/trackerSnapshot.js';
 import { realTimers, type Timers } from '../timers.js';
 import type { SyncPolicy } from './durableWrite.js';
+import type { SettledKeys } from './journalRecord.js';
 import { SegmentStore } from './segmentStore.js';
-import {
-  type JournalReplayStats,
-  type SettledKeys,
-  type SnapshotMeta,
-  StateJournal,
-} from './stateJournal.js';
+import type { SnapshotMeta } from './snapshotFile.js';
+import { type JournalReplayStats, StateJournal } from './stateJournal.js';
 
 /** `STATE_MAX_BYTES`' default: 32 MiB. */
 export const DEFAULT_STATE_MAX_BYTES = 32 * 1024 * 1024;
@@ -110,11 +112,9 @@ export interface JournalCheckpointStats {
  * record)`, is kept within `maxBytes` (a compaction's temporary snapshot holds at most the live pods,
  * which are at most what the journal and the old snapshot hold) by dropping the oldest segments.
  *
- * No lock file: `STATE_DIR` is an `emptyDir`, one per pod, and our pod has one container mounting
- * it; a container restart starts the new container only after the old one exited, and a rollout
- * makes a new pod with a new, empty directory (a cold start bounded by `CATCHUP_WINDOW`, so the
- * format needs no migration). Nothing can share the directory unless it is pointed at a hostPath,
- * which is not supported.
+ * No lock file: `STATE_DIR` is a per-pod `emptyDir` only our container mounts; a restarted container
+ * starts after the old one exited, a rollout gets a new, empty one (a cold start bounded by
+ * `CATCHUP_WINDOW`: no migration). A shared hostPath is not supported.
  */
 export class JournalCheckpoint {
   readonly #journal: StateJournal;

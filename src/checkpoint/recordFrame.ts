@@ -1,3 +1,7 @@
+/**
+ * How every checkpoint record is framed on disk: a marker, its length and a CRC32, then deflated
+ * JSON; the reader skips damage by looking for the next marker and measures a torn tail.
+ */
 import { constants, crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
 
 /**

@@ -1,3 +1,7 @@
+/**
+ * Pending spans on disk, one file per batch, written once and deleted when settled; damaged
+ * segments are dropped and counted on open.
+ */
 import { readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isSpanData, type SpanData } from '../core/spanData.js';

@@ -1,35 +1,20 @@
+/**
+ * The tracker state on disk: a snapshot plus append-only journal files of per-pod upserts and
+ * tombstones; replay (a torn tail cut, damaged records skipped), and chunked compaction that yields
+ * to the event loop.
+ */
 import { type FileHandle, open, readdir, readFile, truncate, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isTrackerSnapshot, type PodSnapshot } from '../core/trackerSnapshot.js';
+import type { PodSnapshot } from '../core/trackerSnapshot.js';
 import { replaceFile, type SyncPolicy, syncDirectory } from './durableWrite.js';
+import { applyRecord, type JournalRecord, parseRecord, type SettledKeys } from './journalRecord.js';
 import { decodeFrames, encodeJsonFrame, parseJsonPayload } from './recordFrame.js';
-
-/**
- * One tracker change, appended as one framed record: the pods it changed (upserts), the pods it
- * forgot (tombstones), and the segment holding the spans the same poll built, so no crash can keep
- * one without the other. `settled` lists span keys acknowledged (or given up) inside segments that
- * are still on disk because other spans of theirs still wait.
- */
-export interface JournalRecord {
-  readonly pods: readonly PodSnapshot[];
-  readonly removed: readonly string[];
-  readonly segment?: number;
-  readonly settled?: readonly SettledKeys[];
-}
-
-/** Span keys settled inside one segment. */
-export interface SettledKeys {
-  readonly segment: number;
-  readonly keys: readonly string[];
-}
-
-/** What a snapshot carries besides the pods (the caller's view of its segments at that point). */
-export interface SnapshotMeta {
-  /** Every segment with an id at or below this was committed when the snapshot was taken. */
-  readonly segmentsThrough: number;
-  /** Span keys settled inside segments still on disk then. */
-  readonly settled: readonly SettledKeys[];
-}
+import {
+  readSnapshot,
+  SNAPSHOT_FILE,
+  type SnapshotMeta,
+  yieldToEventLoop,
+} from './snapshotFile.js';
 
 export interface JournalReplay {
   /** Live pods by uid: the snapshot, then every intact record in order (last one wins). */
@@ -63,7 +48,6 @@ export interface StateJournalOptions {
   readonly onWrite?: (bytes: number) => void;
 }
 
-export const SNAPSHOT_FILE = 'state.snap';
 const SNAPSHOT_TEMP = 'state.snap.tmp';
 const JOURNAL_PREFIX = 'journal-';
 const JOURNAL_SUFFIX = '.log';
@@ -71,8 +55,6 @@ const journalName = (seq: number) =>
   `${JOURNAL_PREFIX}${String(seq).padStart(16, '0')}${JOURNAL_SUFFIX}`;
 /** Compressed payload bytes replayed between two yields to the event loop (~300 KB of JSON). */
 const REPLAY_SLICE_BYTES = 32 * 1024;
-
-const yieldToEventLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 /**
  * The tracker's state as a snapshot plus an append-only journal (`recordFrame` framing: magic,
@@ -355,108 +337,4 @@ export class StateJournal {
     this.#tail = run.catch(() => {});
     return run;
   }
-}
-
-function applyRecord(pods: Map<string, PodSnapshot>, record: JournalRecord): void {
-  for (const pod of record.pods) pods.set(pod.ref.uid, pod);
-  for (const uid of record.removed) pods.delete(uid);
-}
-
-const isStrings = (v: unknown): v is string[] =>
-  Array.isArray(v) && v.every((x) => typeof x === 'string');
-
-function parseRecord(value: unknown): JournalRecord | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const o = value as Record<string, unknown>;
-  if (!isTrackerSnapshot({ pods: o.pods }) || !isStrings(o.removed)) return undefined;
-  if (o.segment !== undefined && !Number.isSafeInteger(o.segment)) return undefined;
-  if (o.settled !== undefined && !isSettled(o.settled)) return undefined;
-  return value as JournalRecord;
-}
-
-interface SnapshotRead {
-  readonly pods: Map<string, PodSnapshot>;
-  readonly podCount: number;
-  readonly journalThrough: number;
-  readonly meta: SnapshotMeta;
-  readonly bytes: number;
-  readonly damagedRegions: number;
-  readonly invalidRecords: number;
-}
-
-async function readSnapshot(dir: string): Promise<SnapshotRead> {
-  const pods = new Map<string, PodSnapshot>();
-  let data: Buffer;
-  try {
-    data = await readFile(join(dir, SNAPSHOT_FILE));
-  } catch {
-    return {
-      pods,
-      podCount: 0,
-      journalThrough: -1,
-      meta: { segmentsThrough: -1, settled: [] },
-      bytes: 0,
-      damagedRegions: 0,
-      invalidRecords: 0,
-    };
-  }
-  const decoded = decodeFrames(data);
-  // The snapshot is renamed into place whole: a tail here is damage, not a torn write.
-  let damagedRegions = decoded.damagedRegions + (decoded.tailBytes > 0 ? 1 : 0);
-  let invalidRecords = 0;
-  let journalThrough = -1;
-  let meta: SnapshotMeta = { segmentsThrough: -1, settled: [] };
-  for (const [i, payload] of decoded.payloads.entries()) {
-    const value = parseJsonPayload(payload) as Record<string, unknown> | undefined;
-    if (i === 0 && value?.kind === 'snapshot' && isHeader(value)) {
-      journalThrough = value.journalThrough as number;
-      meta = value.meta as SnapshotMeta;
-      continue;
-    }
-    if (value && isTrackerSnapshot({ pods: value.pods })) {
-      for (const pod of value.pods as PodSnapshot[]) pods.set(pod.ref.uid, pod);
-    } else {
-      invalidRecords++;
-    }
-    // One chunk of pods at a time.
-    await yieldToEventLoop();
-  }
-  if (journalThrough < 0) {
-    // No readable header: which segments were committed is unknown, so all of them count.
-    damagedRegions++;
-    meta = { segmentsThrough: Number.MAX_SAFE_INTEGER, settled: [] };
-  }
-  return {
-    pods,
-    podCount: pods.size,
-    journalThrough,
-    meta,
-    bytes: data.length,
-    damagedRegions,
-    invalidRecords,
-  };
-}
-
-function isHeader(o: Record<string, unknown>): boolean {
-  const meta = o.meta as Record<string, unknown> | undefined;
-  return (
-    Number.isSafeInteger(o.journalThrough) &&
-    typeof meta === 'object' &&
-    meta !== null &&
-    Number.isSafeInteger(meta.segmentsThrough) &&
-    isSettled(meta.settled)
-  );
-}
-
-function isSettled(v: unknown): v is SettledKeys[] {
-  return (
-    Array.isArray(v) &&
-    v.every(
-      (e) =>
-        typeof e === 'object' &&
-        e !== null &&
-        Number.isSafeInteger((e as SettledKeys).segment) &&
-        isStrings((e as SettledKeys).keys),
-    )
-  );
 }

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { credentials, Metadata } from '@grpc/grpc-js';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
-import type { ExportTarget } from './spanExportQueue.js';
+import type { ExportTarget } from './spanExportQueueOptions.js';
 
 /** TLS files of an `https://` collector endpoint (paths relative to the working directory). */
 export interface OtlpTlsFiles {

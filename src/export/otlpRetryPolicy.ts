@@ -2,7 +2,7 @@
  * The OTLP retry rules for a failed export batch: which gRPC codes are retryable, `RetryInfo`
  * delays honoured for RESOURCE_EXHAUSTED, full-jitter exponential back-off up to a bound.
  */
-import type { RetryPolicy } from './spanExportQueue.js';
+import type { RetryPolicy } from './spanExportQueueOptions.js';
 
 /**
  * gRPC status names by code (0..16), as in grpc-js `status`; spelled out here so this module needs

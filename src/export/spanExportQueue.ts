@@ -1,93 +1,23 @@
+/**
+ * The agent's batching export queue: spans in FIFO order, one batch in flight, every outcome
+ * learnt and reported, retries as the retry policy decides, bounded pending spans with counted drops.
+ */
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { SpanData } from '../core/spanData.js';
 import { realTimers, type TimerHandle, type Timers } from '../timers.js';
-
-/** The part of an SDK `SpanExporter` the queue uses; `OTLPTraceExporter` is one. */
-export interface ExportTarget {
-  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void;
-  shutdown(): Promise<void>;
-  forceFlush?(): Promise<void>;
-}
-
-/** What to do with a batch whose export attempt failed: give it up, or try again after a delay. */
-export type RetryDecision = 'drop' | { readonly retryAfterMs: number };
-
-/**
- * Decides about a failed attempt. `attempt` is 1 for the first try. The error is what the exporter
- * reported (for OTLP/gRPC a grpc-js `ServiceError` with `code` and `metadata`, so a policy can honour
- * retryable codes and `RetryInfo`), or an error named `ExportTimeoutError` when it never called back.
- */
-export type RetryPolicy = (error: Error, attempt: number) => RetryDecision;
-
-export type BatchOutcome = { readonly ok: true } | { readonly ok: false; readonly error: Error };
-
-/**
- * Why spans were dropped unsent: the queue's bound, shutdown, or the checkpoint's bound
- * (`state_bound`, see {@link SpanExportQueue.discard}).
- */
-export type DropReason = 'queueFull' | 'shutdown' | 'state_bound';
-
-export interface SpanExportQueueOptions {
-  readonly target: ExportTarget;
-  /**
-   * Converts one batch for the target, in order (see `toReadableSpans`: spans of one pod share a
-   * Resource object within the batch).
-   */
-  readonly convertBatch: (spans: readonly SpanData[]) => ReadableSpan[];
-  /** Spans per export call, 1..2048. @default 512 */
-  readonly maxBatchSize?: number;
-  /**
-   * Delay (ms) after the first span is enqueued into an empty queue before a partial batch is
-   * sent; a full batch goes at once. @default 200
-   */
-  readonly scheduleDelayMs?: number;
-  /**
-   * Bound on spans waiting or in flight; when exceeded the OLDEST spans are dropped and counted, in
-   * one `onDrop` call per `enqueue`: first those of a batch waiting in retry backoff (it holds the
-   * oldest spans; emptied, it is given up without `onBatchSettled`), then waiting ones. A batch
-   * whose export is under way is never dropped. @default 20000
-   */
-  readonly maxPending?: number;
-  /**
-   * Time (ms) after which an export whose callback never came counts as failed, so the queue cannot
-   * wedge; a late callback is then ignored. @default 30000
-   */
-  readonly exportTimeoutMs?: number;
-  /** What to do with a failed attempt. @default never retry: a failed batch settles as failed */
-  readonly retryPolicy?: RetryPolicy;
-  /**
-   * Called once per settled batch (after any retries) with the SpanData it contained and the
-   * outcome. When it returns a promise, the next batch is sent only once it settles (the
-   * checkpoint records the outcome first, so a crash re-sends at most one acknowledged batch).
-   * Exceptions it throws and rejections are swallowed.
-   */
-  readonly onBatchSettled?: (batch: readonly SpanData[], outcome: BatchOutcome) => unknown;
-  /**
-   * Called when spans are dropped unsent: `queueFull` when `maxPending` is exceeded, `shutdown` for
-   * spans enqueued after or left waiting at shutdown, `state_bound` for `discard`. `spans` are the
-   * spans dropped (`count` of them). Exceptions it throws are swallowed.
-   */
-  readonly onDrop?: (count: number, reason: DropReason, spans: readonly SpanData[]) => void;
-  /** Clock and scheduler. @default realTimers */
-  readonly timers?: Timers;
-}
-
-/** Counters since construction, in spans unless named `batches…`. */
-export interface SpanExportQueueStats {
-  readonly enqueued: number;
-  readonly exported: number;
-  readonly failed: number;
-  readonly dropped: number;
-  readonly batchesOk: number;
-  readonly batchesFailed: number;
-}
-
-/** Spans pending when a flush began: acknowledged by the target, or not (failed, dropped, still pending). */
-export interface FlushResult {
-  readonly delivered: number;
-  readonly undelivered: number;
-}
+import { FlushWaiters } from './flushWaiters.js';
+import type {
+  BatchOutcome,
+  DropReason,
+  ExportTarget,
+  FlushResult,
+  RetryDecision,
+  RetryPolicy,
+  SpanExportQueueOptions,
+  SpanExportQueueStats,
+} from './spanExportQueueOptions.js';
+import { positiveInteger } from './spanExportQueueOptions.js';
 
 /** Largest batch the queue sends; collectors commonly cap requests near this size. */
 const MAX_BATCH_SIZE = 2048;
@@ -100,31 +30,13 @@ interface Batch {
   attempt: number;
 }
 
-interface FlushWaiter {
-  /** Spans numbered below this were pending when the flush began. */
-  readonly mark: number;
-  readonly pendingAtStart: number;
-  delivered: number;
-  readonly resolve: (result: FlushResult) => void;
-  timer?: TimerHandle;
-}
-
 function toError(value: unknown): Error {
   return value instanceof Error ? value : new Error(String(value));
 }
 
-function positiveInteger(name: string, value: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (!Number.isInteger(value) || value < 1 || value > max) {
-    throw new RangeError(`${name} must be an integer in 1..${max}, got ${value}`);
-  }
-  return value;
-}
-
 /**
- * The agent's batching export queue: spans wait in FIFO order, go out in batches of at most
- * `maxBatchSize`, one export in flight at a time, so order is preserved. Every outcome is caught
- * and reported (never an unhandled rejection); an exporter that never calls back times out.
- * Background timers are `unref()`ed; only the deadline of an awaited `flush`/`shutdown` is not.
+ * Batches of at most `maxBatchSize`, one in flight, so order is preserved; an exporter that never
+ * calls back times out. Timers are unref'd but for the deadline of an awaited flush/shutdown.
  */
 export class SpanExportQueue {
   readonly #target: ExportTarget;
@@ -153,7 +65,7 @@ export class SpanExportQueue {
   /** An `onBatchSettled` promise the next batch waits for. */
   #settling: Promise<unknown> | undefined;
   #closed = false;
-  readonly #flushes = new Set<FlushWaiter>();
+  readonly #flushes: FlushWaiters;
   readonly #stats = {
     enqueued: 0,
     exported: 0,
@@ -182,6 +94,7 @@ export class SpanExportQueue {
     this.#onBatchSettled = options.onBatchSettled;
     this.#onDrop = options.onDrop;
     this.#timers = options.timers ?? realTimers;
+    this.#flushes = new FlushWaiters(this.#timers);
   }
 
   /** Spans waiting or in flight. */
@@ -238,15 +151,9 @@ export class SpanExportQueue {
   flush(timeoutMs: number): Promise<FlushResult> {
     const pendingAtStart = this.pending;
     if (pendingAtStart === 0) return Promise.resolve({ delivered: 0, undelivered: 0 });
-    return new Promise<FlushResult>((resolve) => {
-      const waiter: FlushWaiter = { mark: this.#nextSeq, pendingAtStart, delivered: 0, resolve };
-      this.#flushes.add(waiter);
-      // Deliberately kept alive: whoever awaits a flush must get its answer.
-      waiter.timer = this.#timers.setTimeout(() => this.#finishFlush(waiter), timeoutMs, {
-        keepAlive: true,
-      });
-      this.#pump();
-    });
+    const flushed = this.#flushes.add(this.#nextSeq, pendingAtStart, timeoutMs);
+    this.#pump();
+    return flushed;
   }
 
   /**
@@ -379,9 +286,7 @@ export class SpanExportQueue {
     const waiting = this.#waitingCount;
     if (this.#current || this.#settling || waiting === 0) return;
     const headSeq = this.#nextSeq - waiting;
-    let flushing = false;
-    for (const w of this.#flushes) flushing ||= w.mark > headSeq;
-    if (waiting < this.#maxBatchSize && !this.#due && !flushing) return;
+    if (waiting < this.#maxBatchSize && !this.#due && !this.#flushes.waitsFor(headSeq)) return;
     const batch: Batch = {
       spans: this.#takeWaiting(this.#maxBatchSize),
       startSeq: headSeq,
@@ -461,10 +366,7 @@ export class SpanExportQueue {
     if (outcome.ok) {
       this.#stats.exported += n;
       this.#stats.batchesOk += 1;
-      const end = batch.startSeq + n;
-      for (const w of this.#flushes) {
-        w.delivered += Math.max(0, Math.min(end, w.mark) - batch.startSeq);
-      }
+      this.#flushes.credit(batch.startSeq, n);
     } else {
       this.#stats.failed += n;
       this.#stats.batchesFailed += 1;
@@ -492,16 +394,6 @@ export class SpanExportQueue {
   }
 
   #checkFlushes(): void {
-    if (this.#flushes.size === 0) return;
-    const oldestPending = this.#current?.startSeq ?? this.#nextSeq - this.#waitingCount;
-    for (const w of this.#flushes) {
-      if (oldestPending >= w.mark) this.#finishFlush(w);
-    }
-  }
-
-  #finishFlush(w: FlushWaiter): void {
-    if (!this.#flushes.delete(w)) return;
-    this.#timers.clearTimeout(w.timer);
-    w.resolve({ delivered: w.delivered, undelivered: w.pendingAtStart - w.delivered });
+    this.#flushes.settled(this.#current?.startSeq ?? this.#nextSeq - this.#waitingCount);
   }
 }

@@ -9,12 +9,10 @@ import {
 import { join } from 'node:path';
 import test from 'ava';
 import { type SeededRandom, seededRandom } from '../../sim/timeline/seededRandom.js';
+import type { JournalRecord } from '../../src/checkpoint/journalRecord.js';
 import { encodeJsonFrame } from '../../src/checkpoint/recordFrame.js';
-import {
-  type JournalRecord,
-  SNAPSHOT_FILE,
-  StateJournal,
-} from '../../src/checkpoint/stateJournal.js';
+import { SNAPSHOT_FILE } from '../../src/checkpoint/snapshotFile.js';
+import { StateJournal } from '../../src/checkpoint/stateJournal.js';
 import type { PodSnapshot } from '../../src/core/trackerSnapshot.js';
 import { podRecord, removeStateDirs, tempStateDir } from '../support/checkpointRecords.js';
 

@@ -9,7 +9,8 @@ import {
 } from '../../sim/otlpReceiver.js';
 import type { SpanData } from '../../src/core/spanData.js';
 import { createOtlpExporter } from '../../src/export/createOtlpExporter.js';
-import { type BatchOutcome, SpanExportQueue } from '../../src/export/spanExportQueue.js';
+import { SpanExportQueue } from '../../src/export/spanExportQueue.js';
+import type { BatchOutcome } from '../../src/export/spanExportQueueOptions.js';
 import { toReadableSpans } from '../../src/export/toReadableSpan.js';
 
 const agent = resourceFromAttributes({

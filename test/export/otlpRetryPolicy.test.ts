@@ -16,14 +16,14 @@ import {
   createOtlpRetryPolicy,
   type OtlpRetryPolicyOptions,
 } from '../../src/export/otlpRetryPolicy.js';
-import {
-  type BatchOutcome,
-  type DropReason,
-  type ExportTarget,
-  type RetryDecision,
-  type RetryPolicy,
-  SpanExportQueue,
-} from '../../src/export/spanExportQueue.js';
+import { SpanExportQueue } from '../../src/export/spanExportQueue.js';
+import type {
+  BatchOutcome,
+  DropReason,
+  ExportTarget,
+  RetryDecision,
+  RetryPolicy,
+} from '../../src/export/spanExportQueueOptions.js';
 import { toReadableSpans } from '../../src/export/toReadableSpan.js';
 
 // --- helpers ---

@@ -3,14 +3,14 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import test from 'ava';
 import type { SpanData } from '../../src/core/spanData.js';
-import {
-  type BatchOutcome,
-  type DropReason,
-  type ExportTarget,
-  type RetryPolicy,
-  SpanExportQueue,
-  type SpanExportQueueOptions,
-} from '../../src/export/spanExportQueue.js';
+import { SpanExportQueue } from '../../src/export/spanExportQueue.js';
+import type {
+  BatchOutcome,
+  DropReason,
+  ExportTarget,
+  RetryPolicy,
+  SpanExportQueueOptions,
+} from '../../src/export/spanExportQueueOptions.js';
 import { toReadableSpans } from '../../src/export/toReadableSpan.js';
 import { FakeTimers, settle } from '../support/fakeTimers.js';
 
