@@ -1,8 +1,4 @@
-/**
- * `STATE_DIR` as a journal of tracker changes plus one segment file per batch of pending spans:
- * open and replay, record a poll (segment first, then the committing record), settle and
- * acknowledge, compaction, and the `STATE_MAX_BYTES` bound with counted drops of the oldest segments.
- */
+/** `STATE_DIR` as a journal of tracker changes plus one segment file per batch of pending spans. */
 import { mkdir } from 'node:fs/promises';
 import type { SpanData } from '../core/spanData.js';
 import type { PodSnapshot, TrackerSnapshot } from '../core/trackerSnapshot.js';
