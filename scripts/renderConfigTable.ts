@@ -1,5 +1,5 @@
 /**
- * Writes the configuration reference (rendered from src/config.ts) into README.md between the
+ * Writes the configuration reference (rendered from the declarations in src/config/) into README.md between the
  * `<!-- config-table:start -->` and `<!-- config-table:end -->` markers. `npm run docs:config`;
  * test/readme.test.ts fails when the README and the config module disagree.
  */

@@ -1,3 +1,4 @@
+/** Owns the agent's Prometheus metrics: their names, help texts, labels and registry. */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Prefix of every metric the agent exposes. */

@@ -1,3 +1,4 @@
+/** Owns the agent's HTTP endpoints: `/healthz`, `/readyz` and `/metrics`, answered by callbacks. */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 

@@ -1,11 +1,18 @@
+/**
+ * The composition root: the only module that reads `process` (env, signals, exit code). Builds
+ * every part from `Config` — logger, metrics, clock, kubelet access (in-cluster, or a kubeconfig
+ * from a laptop: decided here only), checkpoint, CRI lookup, OTLP exporter, the tracing pipeline
+ * (`composeAgent`) and the HTTP server — starts them and stops them on SIGTERM/SIGINT.
+ */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { pino } from 'pino';
-import { Agent } from './agent.js';
+import type { Agent } from './agent.js';
 import { AgentMetrics } from './agentMetrics.js';
 import { type CheckpointData, CheckpointStore } from './checkpoint/checkpointStore.js';
 import { createClock } from './clock.js';
+import { composeAgent } from './composeAgent.js';
 import type { Config } from './config.js';
 import { parseConfig } from './config.js';
 import { podSelectorText } from './core/podSelector.js';
@@ -17,7 +24,8 @@ import { createOtlpExporter } from './export/createOtlpExporter.js';
 import { toReadableSpans } from './export/toReadableSpan.js';
 import { startHttpServer } from './httpServer.js';
 import { findKubeconfig, kubeconfigAccess } from './kubelet/kubeconfigAccess.js';
-import type { KubeletAccess } from './kubelet/kubeletClient.js';
+import type { KubeletAccess } from './kubelet/kubeletAccess.js';
+import { KubeletClient } from './kubelet/kubeletClient.js';
 import { livenessStaleAfterMs, pollLiveness } from './pollLiveness.js';
 
 /** Hard limit between a termination signal and exit, whatever is still pending (ms). */
@@ -82,6 +90,10 @@ async function main(): Promise<void> {
         'no KUBELET_URL or NODE_IP: polling the kubelet through the API server node proxy (needs get on nodes/proxy)',
       );
     }
+    const kubeletLimits = {
+      timeoutMs: config.kubelet.timeoutMs,
+      maxBodyBytes: config.kubelet.maxBodyBytes,
+    };
     const state = await openCheckpoint(config, logger, metrics, now());
     const cri = config.cri
       ? new CriRuntimeLookup({
@@ -90,17 +102,30 @@ async function main(): Promise<void> {
           onFallback: (reason) => metrics.criLookups.inc({ outcome: reason }),
         })
       : undefined;
-    agent = new Agent(config, {
+    agent = composeAgent(config, {
       logger,
       metrics,
       now,
       ...state,
       ...(cri ? { cri } : {}),
-      ...(apiServerProxy ? { apiServerProxy } : {}),
+      kubelet: new KubeletClient(
+        apiServerProxy
+          ? { ...kubeletLimits, ...apiServerProxy }
+          : {
+              ...kubeletLimits,
+              baseUrl: config.kubelet.url,
+              tokenFile: config.kubelet.tokenFile,
+              caFile: config.kubelet.caFile,
+              insecureTls: config.kubelet.insecureTls,
+            },
+      ),
       hash: (input) => createHash('sha256').update(input).digest('hex'),
       target: createOtlpExporter({
         url: config.otlp.endpoint,
         timeoutMillis: config.otlp.timeoutMs,
+        metadata: config.otlp.headers,
+        compression: config.otlp.compression,
+        ...(config.otlp.tls ? { tls: config.otlp.tls } : {}),
       }),
       convertBatch: (spans) => toReadableSpans(spans, resource, scope),
     });

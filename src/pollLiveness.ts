@@ -1,6 +1,6 @@
 import type { Config } from './config.js';
 import type { ProbeResult } from './httpServer.js';
-import { MAX_BACKOFF_MS } from './pollLoop.js';
+import { MAX_BACKOFF_MS } from './sources/pollLoop.js';
 
 /** Slack on top of the longest gap between two poll starts of a healthy agent (ms). */
 export const LIVENESS_MARGIN_MS = 30_000;

@@ -12,13 +12,14 @@ import test from 'ava';
 import { pino } from 'pino';
 import { type KubeletStandIn, startKubeletStandIn } from '../sim/kubeletStandIn.js';
 import { litmusTraceParentValue, type PodScript, podAt, podListBody } from '../sim/podBuilder.js';
-import { Agent } from '../src/agent.js';
 import { AgentMetrics } from '../src/agentMetrics.js';
 import { CheckpointStore } from '../src/checkpoint/checkpointStore.js';
 import { createClock } from '../src/clock.js';
+import { composeAgent } from '../src/composeAgent.js';
 import { parseConfig } from '../src/config.js';
 import type { ExportTarget } from '../src/export/spanExportQueue.js';
 import { toReadableSpans } from '../src/export/toReadableSpan.js';
+import { KubeletClient } from '../src/kubelet/kubeletClient.js';
 import { experimentClock } from './support/experimentClock.js';
 
 const NODE = 'worker-1';
@@ -97,11 +98,18 @@ async function runAndStop(options: {
   if (opened && !opened.ok) throw new Error(opened.reason);
   const store = opened?.store;
   const resource = resourceFromAttributes({ 'service.name': 'kubelet-span-exporter' });
-  const agent = new Agent(parsed.config, {
+  const agent = composeAgent(parsed.config, {
     logger: pino({ level: 'silent' }),
     metrics,
     now: createClock(),
     hash: (input) => createHash('sha256').update(input).digest('hex'),
+    kubelet: new KubeletClient({
+      baseUrl: parsed.config.kubelet.url,
+      tokenFile: parsed.config.kubelet.tokenFile,
+      caFile: parsed.config.kubelet.caFile,
+      timeoutMs: parsed.config.kubelet.timeoutMs,
+      maxBodyBytes: parsed.config.kubelet.maxBodyBytes,
+    }),
     target: options.target,
     convertBatch: (spans) => toReadableSpans(spans, resource, { name: 'test' }),
     ...(store ? { checkpoint: store } : {}),

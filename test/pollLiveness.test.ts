@@ -1,7 +1,7 @@
 import test from 'ava';
 import { parseConfig } from '../src/config.js';
 import { LIVENESS_MARGIN_MS, livenessStaleAfterMs, pollLiveness } from '../src/pollLiveness.js';
-import { MAX_BACKOFF_MS } from '../src/pollLoop.js';
+import { MAX_BACKOFF_MS } from '../src/sources/pollLoop.js';
 
 function configFrom(env: Record<string, string>) {
   const parsed = parseConfig({ NODE_NAME: 'node-1', NODE_IP: '10.0.0.5', ...env });

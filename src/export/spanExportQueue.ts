@@ -136,7 +136,8 @@ export class SpanExportQueue {
   #head = 0;
   /** Sequence number the next enqueued span gets. */
   #nextSeq = 0;
-  #inFlight: Batch | undefined;
+  /** The batch being sent, or waiting in retry back-off for its next attempt; one at a time. */
+  #current: Batch | undefined;
   #scheduleTimer: TimerHandle | undefined;
   #retryTimer: TimerHandle | undefined;
   /** The schedule delay elapsed while spans were waiting: send a partial batch when possible. */
@@ -176,7 +177,7 @@ export class SpanExportQueue {
 
   /** Spans waiting or in flight. */
   get pending(): number {
-    return this.#waitingCount + (this.#inFlight?.spans.length ?? 0);
+    return this.#waitingCount + (this.#current?.spans.length ?? 0);
   }
 
   /**
@@ -184,7 +185,7 @@ export class SpanExportQueue {
    * the waiting ones. The checkpoint stores them so a restart sends them again.
    */
   pendingSpans(): SpanData[] {
-    return [...(this.#inFlight?.spans ?? []), ...this.#waiting.slice(this.#head)];
+    return [...(this.#current?.spans ?? []), ...this.#waiting.slice(this.#head)];
   }
 
   /** A snapshot of the counters. */
@@ -257,7 +258,7 @@ export class SpanExportQueue {
       this.#takeWaiting(left);
       this.#drop(left, 'shutdown');
     }
-    const batch = this.#inFlight;
+    const batch = this.#current;
     if (this.#retryTimer !== undefined && batch) {
       this.#timers.clearTimeout(this.#retryTimer);
       this.#retryTimer = undefined;
@@ -297,14 +298,14 @@ export class SpanExportQueue {
    * under way) and returns how many; an emptied batch is given up and its retry cancelled.
    */
   #shedBackoffBatch(n: number): number {
-    const batch = this.#inFlight;
+    const batch = this.#current;
     if (!batch || this.#retryTimer === undefined) return 0;
     const shed = batch.spans.splice(0, Math.min(n, batch.spans.length)).length;
     batch.startSeq += shed;
     if (batch.spans.length === 0) {
       this.#timers.clearTimeout(this.#retryTimer);
       this.#retryTimer = undefined;
-      this.#inFlight = undefined;
+      this.#current = undefined;
     }
     return shed;
   }
@@ -333,7 +334,7 @@ export class SpanExportQueue {
   /** Sends the next batch if nothing is in flight and one is ready. */
   #pump(): void {
     const waiting = this.#waitingCount;
-    if (this.#inFlight || waiting === 0) return;
+    if (this.#current || waiting === 0) return;
     const headSeq = this.#nextSeq - waiting;
     let flushing = false;
     for (const w of this.#flushes) flushing ||= w.mark > headSeq;
@@ -343,7 +344,7 @@ export class SpanExportQueue {
       startSeq: headSeq,
       attempt: 1,
     };
-    this.#inFlight = batch;
+    this.#current = batch;
     this.#attempt(batch);
   }
 
@@ -411,8 +412,8 @@ export class SpanExportQueue {
   }
 
   #settle(batch: Batch, outcome: BatchOutcome): void {
-    if (this.#inFlight !== batch) return;
-    this.#inFlight = undefined;
+    if (this.#current !== batch) return;
+    this.#current = undefined;
     const n = batch.spans.length;
     if (outcome.ok) {
       this.#stats.exported += n;
@@ -436,7 +437,7 @@ export class SpanExportQueue {
 
   #checkFlushes(): void {
     if (this.#flushes.size === 0) return;
-    const oldestPending = this.#inFlight?.startSeq ?? this.#nextSeq - this.#waitingCount;
+    const oldestPending = this.#current?.startSeq ?? this.#nextSeq - this.#waitingCount;
     for (const w of this.#flushes) {
       if (oldestPending >= w.mark) this.#finishFlush(w);
     }

@@ -13,7 +13,9 @@ import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { Cluster, Context, KubeConfig, User } from '@kubernetes/client-node';
 import { isDnsSubdomain } from '../core/dnsName.js';
-import { type KubeletAccess, type KubeletAccessMaterial, KubeletError } from './kubeletClient.js';
+import type { KubeletAccess, KubeletAccessMaterial } from './kubeletAccess.js';
+import { KubeletError } from './kubeletError.js';
+import { errorCode, excerpt } from './redaction.js';
 
 /** Where kubeconfig files are looked for, as kubectl does. */
 export interface KubeconfigLocation {
@@ -45,9 +47,6 @@ export type KubeconfigAccessResult =
     }
   | { readonly ok: false; readonly error: string };
 
-/** Characters of a plugin's or library's error text shown in a message. */
-const DETAIL_CHARS = 200;
-
 function candidates(options: KubeconfigLocation): { paths: string[]; fromEnv: boolean } {
   const list = options.kubeconfig ?? '';
   if (list.length > 0) {
@@ -73,42 +72,19 @@ export function findKubeconfig(options: KubeconfigLocation): string | undefined 
   return candidates(options).paths.find(isFile);
 }
 
-function errorCode(error: unknown): string | undefined {
-  if (typeof error === 'object' && error !== null && 'code' in error) {
-    const { code } = error as { code: unknown };
-    if (typeof code === 'string') return code;
-  }
-  return undefined;
-}
-
-/** One printable line of at most 200 characters, with the given secrets and bearer tokens cut. */
-function safeDetail(text: string, secrets: readonly (string | undefined)[] = []): string {
-  let result = text;
-  for (const secret of secrets) {
-    if (secret !== undefined && secret.length > 0) result = result.split(secret).join('[REDACTED]');
-  }
-  result = result
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
-    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ')
-    .replace(/\bBearer\s+[\x21-\x7e]+/gi, 'Bearer [REDACTED]')
-    .replace(/\s+/g, ' ')
-    .trim();
-  return result.length > DETAIL_CHARS ? `${result.slice(0, DETAIL_CHARS)}…` : result;
-}
-
 /** Why a kubeconfig file could not be loaded, without quoting its content (it holds secrets). */
 function loadErrorDetail(error: unknown): string {
   if (typeof error === 'object' && error !== null && (error as Error).name === 'YAMLException') {
     // js-yaml's message quotes the offending lines; its reason and position do not.
     const { reason, mark } = error as { reason?: unknown; mark?: { line?: unknown } };
     const line = typeof mark?.line === 'number' ? ` at line ${mark.line + 1}` : '';
-    return `invalid YAML${line}${typeof reason === 'string' ? `: ${safeDetail(reason)}` : ''}`;
+    return `invalid YAML${line}${typeof reason === 'string' ? `: ${excerpt(reason)}` : ''}`;
   }
   if (error instanceof TypeError) return 'empty, or not a kubeconfig mapping';
   if (error instanceof Error) {
     const code = errorCode(error);
     if (code !== undefined) return code;
-    return safeDetail(error.message.split('\n')[0] ?? '');
+    return excerpt(error.message.split('\n')[0] ?? '');
   }
   return 'not a kubeconfig';
 }
@@ -210,14 +186,14 @@ class KubeconfigCredentials implements KubeletAccess {
         // JSON.parse messages may quote the plugin's output, i.e. the token: never show them.
         return new KubeletError('token', `${plugin} printed no valid ExecCredential JSON`);
       }
-      const stderr = error instanceof Error ? safeDetail(error.message, secrets) : '';
+      const stderr = error instanceof Error ? excerpt(error.message, secrets) : '';
       return new KubeletError(
         'token',
         `${plugin} failed${stderr.length > 0 ? `: ${stderr}` : ' (no message)'}`,
         { hint: 'check that `kubectl get --raw /version` works with this context' },
       );
     }
-    const detail = error instanceof Error ? safeDetail(error.message, secrets) : '';
+    const detail = error instanceof Error ? excerpt(error.message, secrets) : '';
     return new KubeletError(
       'token',
       `cannot obtain credentials of kubeconfig user "${user.name}"${detail.length > 0 ? ` (${detail})` : ''}`,

@@ -1,7 +1,12 @@
 import * as grpc from '@grpc/grpc-js';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import test from 'ava';
-import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from '../../sim/otlpReceiver.js';
+import {
+  type OtlpReceiver,
+  type ReceivedSpan,
+  startOtlpReceiver,
+  traceServiceClient,
+} from '../../sim/otlpReceiver.js';
 import type { SpanData } from '../../src/core/spanData.js';
 import { createOtlpExporter } from '../../src/export/createOtlpExporter.js';
 import { type BatchOutcome, SpanExportQueue } from '../../src/export/spanExportQueue.js';
@@ -240,5 +245,51 @@ test.serial(
       rx.spans.map((s) => s.name),
       ['container app'],
     );
+  },
+);
+
+test.serial(
+  'explicit metadata wins over OTEL_EXPORTER_OTLP_HEADERS, whose other keys the package still merges',
+  async (t) => {
+    // Serial: the exporter reads the environment when it is built, so no other test may see it.
+    const seen: Record<string, unknown>[] = [];
+    const server = new grpc.Server();
+    server.addService(traceServiceClient().service, {
+      Export: (
+        call: grpc.ServerUnaryCall<unknown, unknown>,
+        callback: grpc.sendUnaryData<unknown>,
+      ) => {
+        seen.push(call.metadata.getMap());
+        callback(null, {});
+      },
+    });
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) =>
+        error ? reject(error) : resolve(bound),
+      ),
+    );
+    const previous = process.env.OTEL_EXPORTER_OTLP_HEADERS;
+    let queue: SpanExportQueue;
+    try {
+      process.env.OTEL_EXPORTER_OTLP_HEADERS = 'x-tenant=from-env,x-extra=env-only';
+      queue = new SpanExportQueue({
+        target: createOtlpExporter({
+          url: `http://127.0.0.1:${port}`,
+          timeoutMillis: 5000,
+          metadata: { 'x-tenant': 'explicit' },
+        }),
+        convertBatch: (batch) => toReadableSpans(batch, agent, scope),
+      });
+    } finally {
+      if (previous === undefined) delete process.env.OTEL_EXPORTER_OTLP_HEADERS;
+      else process.env.OTEL_EXPORTER_OTLP_HEADERS = previous;
+    }
+    queues.push(queue);
+    queue.enqueue([podSpan]);
+    t.deepEqual(await queue.flush(10_000), { delivered: 1, undelivered: 0 });
+    server.forceShutdown();
+    t.is(seen.length, 1);
+    t.is(seen[0]?.['x-tenant'], 'explicit');
+    t.is(seen[0]?.['x-extra'], 'env-only');
   },
 );

@@ -13,12 +13,9 @@ import { generate } from 'selfsigned';
 import { stringify } from 'yaml';
 import { type KubeletStandIn, startKubeletStandIn } from '../../sim/kubeletStandIn.js';
 import { findKubeconfig, kubeconfigAccess } from '../../src/kubelet/kubeconfigAccess.js';
-import {
-  type KubeletAccess,
-  KubeletClient,
-  KubeletError,
-  type KubeletErrorKind,
-} from '../../src/kubelet/kubeletClient.js';
+import type { KubeletAccess } from '../../src/kubelet/kubeletAccess.js';
+import { KubeletClient } from '../../src/kubelet/kubeletClient.js';
+import { KubeletError, type KubeletErrorKind } from '../../src/kubelet/kubeletError.js';
 
 const FIXTURE = readFileSync(
   new URL('../fixtures/kubelet/podlist-init-and-restart.json', import.meta.url),
@@ -122,7 +119,12 @@ async function clientFor(
   if (!result.ok) {
     return t.fail(result.error);
   }
-  const client = new KubeletClient({ baseUrl: result.baseUrl, access: result.access });
+  const client = new KubeletClient({
+    baseUrl: result.baseUrl,
+    access: result.access,
+    timeoutMs: 10_000,
+    maxBodyBytes: 64 * 1024 * 1024,
+  });
   clients.push(client);
   return { client, baseUrl: result.baseUrl, access: result.access, context: result.context };
 }
@@ -181,7 +183,12 @@ test('reaches /pods through the node proxy with a token user and certificate-aut
   t.regex(result.access.description, /"lab"/);
   assertNoSecret(t, result.access.description);
 
-  const client = new KubeletClient({ baseUrl: result.baseUrl, access: result.access });
+  const client = new KubeletClient({
+    baseUrl: result.baseUrl,
+    access: result.access,
+    timeoutMs: 10_000,
+    maxBodyBytes: 64 * 1024 * 1024,
+  });
   clients.push(client);
   t.is((await client.fetchPods()).toString('utf8'), FIXTURE);
   t.is((await client.fetchPods()).toString('utf8'), FIXTURE);
@@ -259,7 +266,12 @@ test('~/.kube/config under home is used when KUBECONFIG is unset or empty', asyn
       t.fail(result.error);
       return;
     }
-    const client = new KubeletClient({ baseUrl: result.baseUrl, access: result.access });
+    const client = new KubeletClient({
+      baseUrl: result.baseUrl,
+      access: result.access,
+      timeoutMs: 10_000,
+      maxBodyBytes: 64 * 1024 * 1024,
+    });
     clients.push(client);
     t.is((await client.fetchPods()).toString('utf8'), FIXTURE);
   }

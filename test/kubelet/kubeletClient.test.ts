@@ -13,14 +13,9 @@ import {
   type KubeletStandInOptions,
   startKubeletStandIn,
 } from '../../sim/kubeletStandIn.js';
-import {
-  type KubeletAccess,
-  type KubeletAccessMaterial,
-  KubeletClient,
-  type KubeletClientOptions,
-  KubeletError,
-  type KubeletErrorKind,
-} from '../../src/kubelet/kubeletClient.js';
+import type { KubeletAccess, KubeletAccessMaterial } from '../../src/kubelet/kubeletAccess.js';
+import { KubeletClient, type KubeletClientOptions } from '../../src/kubelet/kubeletClient.js';
+import { KubeletError, type KubeletErrorKind } from '../../src/kubelet/kubeletError.js';
 
 const FIXTURE = readFileSync(
   new URL('../fixtures/kubelet/podlist-init-and-restart.json', import.meta.url),
@@ -51,8 +46,16 @@ async function tempFile(name: string, content: string): Promise<string> {
   return path;
 }
 
-function newClient(options: KubeletClientOptions): KubeletClient {
-  const client = new KubeletClient(options);
+/** The limits of a client: KUBELET_TIMEOUT and KUBELET_MAX_BODY_BYTES at their defaults. */
+const LIMITS: { timeoutMs: number; maxBodyBytes: number } = {
+  timeoutMs: 10_000,
+  maxBodyBytes: 64 * 1024 * 1024,
+};
+
+function newClient(
+  options: Omit<KubeletClientOptions, keyof typeof LIMITS> & Partial<typeof LIMITS>,
+): KubeletClient {
+  const client = new KubeletClient({ ...LIMITS, ...options });
   clients.push(client);
   return client;
 }

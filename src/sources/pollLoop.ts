@@ -1,4 +1,4 @@
-import { realTimers, type TimerHandle, type Timers } from './timers.js';
+import { realTimers, type TimerHandle, type Timers } from '../timers.js';
 
 /**
  * Why a poll failed, as far as the loop's timing cares: `connection` when the kubelet could not be

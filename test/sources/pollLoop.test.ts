@@ -5,8 +5,8 @@ import {
   type PollFailureKind,
   PollLoop,
   type PollOutcome,
-} from '../src/pollLoop.js';
-import { FakeTimers, settle } from './support/fakeTimers.js';
+} from '../../src/sources/pollLoop.js';
+import { FakeTimers, settle } from '../support/fakeTimers.js';
 
 const failed = (kind: PollFailureKind): PollOutcome => ({ failed: kind });
 const other = failed('other');

@@ -1,4 +1,4 @@
-import { KubeletError } from './kubelet/kubeletClient.js';
+import { KubeletError } from '../kubelet/kubeletError.js';
 import type { PollFailureKind } from './pollLoop.js';
 
 /**

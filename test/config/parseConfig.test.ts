@@ -1,7 +1,7 @@
 import type { ExecutionContext } from 'ava';
 import test from 'ava';
-import type { Config } from '../src/config.js';
-import { CONFIG_VARIABLES, LOG_LEVELS, parseConfig, renderConfigTable } from '../src/config.js';
+import type { Config } from '../../src/config.js';
+import { CONFIG_VARIABLES, LOG_LEVELS, parseConfig } from '../../src/config.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -58,7 +58,13 @@ test('defaults with only NODE_NAME and NODE_IP', (t) => {
     podUid: undefined,
     traceContextEnv: ['TRACEPARENT', 'TRACE_PARENT'],
     tracingEnabled: true,
-    otlp: { endpoint: 'http://localhost:4317', timeoutMs: 10_000 },
+    otlp: {
+      endpoint: 'http://localhost:4317',
+      timeoutMs: 10_000,
+      headers: {},
+      compression: 'none',
+      tls: undefined,
+    },
     export: {
       maxBatchSize: 512,
       scheduleDelayMs: 200,
@@ -565,6 +571,31 @@ test('valid OTLP headers pass', (t) => {
   t.pass();
 });
 
+test('OTLP headers, compression and TLS files reach the config; the traces variable wins per key', (t) => {
+  const { config } = configOf(t, {
+    ...BASE,
+    OTEL_EXPORTER_OTLP_ENDPOINT: 'https://collector:4317',
+    OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20abc, x-scope-orgid = t1,',
+    OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'X-Scope-OrgID=team%2Da',
+    OTEL_EXPORTER_OTLP_COMPRESSION: 'none',
+    OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: 'gzip',
+    OTEL_EXPORTER_OTLP_CERTIFICATE: '/tls/ca.pem',
+    OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY: '/tls/key.pem',
+    OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: '/tls/cert.pem',
+  });
+  t.deepEqual(config.otlp, {
+    endpoint: 'https://collector:4317',
+    timeoutMs: 10_000,
+    headers: { authorization: 'Bearer abc', 'x-scope-orgid': 'team-a' },
+    compression: 'gzip',
+    tls: {
+      caFile: '/tls/ca.pem',
+      clientKeyFile: '/tls/key.pem',
+      clientCertificateFile: '/tls/cert.pem',
+    },
+  });
+});
+
 const SECRET = 's3cr3t-T0KEN';
 const BAD_HEADERS: ReadonlyArray<readonly [string, RegExp]> = [
   [`authorization: Bearer ${SECRET}`, /entry 1 has no "="/],
@@ -670,29 +701,6 @@ test('LOG_LEVEL accepts every pino level, case-insensitively', (t) => {
   for (const level of LOG_LEVELS) {
     t.is(configOf(t, { ...BASE, LOG_LEVEL: level.toUpperCase() }).config.logLevel, level);
   }
-});
-
-test('CONFIG_VARIABLES names are unique and described', (t) => {
-  const names = CONFIG_VARIABLES.map((v) => v.name);
-  t.is(new Set(names).size, names.length);
-  for (const v of CONFIG_VARIABLES) {
-    t.regex(v.name, /^[A-Z][A-Z0-9_]*$/);
-    t.true(v.description.length > 10, v.name);
-  }
-});
-
-test('renderConfigTable has a header and one row per variable', (t) => {
-  const table = renderConfigTable();
-  const lines = table.trimEnd().split('\n');
-  t.is(lines[0], '| Variable | Default | Description |');
-  t.is(lines.length, CONFIG_VARIABLES.length + 2);
-  for (const v of CONFIG_VARIABLES) {
-    t.true(table.includes(`| \`${v.name}\` |`), v.name);
-  }
-  t.true(table.includes('| `POLL_INTERVAL` | `250ms` |'));
-  t.true(table.includes('| `IDLE_POLL_INTERVAL` | `1s` |'));
-  t.true(table.includes('| `NODE_NAME` | — |'));
-  t.true(table.endsWith('|\n'));
 });
 
 /** Runs parseConfig over a Proxy that records every property read. */

@@ -1,6 +1,6 @@
 import test from 'ava';
-import { KubeletError } from '../src/kubelet/kubeletClient.js';
-import { pollFailureKind } from '../src/pollFailureKind.js';
+import { KubeletError } from '../../src/kubelet/kubeletError.js';
+import { pollFailureKind } from '../../src/sources/pollFailureKind.js';
 
 const networkError = (code: string) => Object.assign(new Error(code), { code });
 

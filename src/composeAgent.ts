@@ -1,0 +1,135 @@
+/**
+ * Owns the wiring of the tracing pipeline, the part of the composition root that `main.ts` shares
+ * with in-process tests: from `Config` and the process-level parts (logger, metrics, clock, kubelet
+ * client, exporter, checkpoint, CRI lookup) it builds the `/pods` source, the tracker, the export
+ * queue with its retry policy, the reporter and the {@link Agent}.
+ */
+import type { Logger } from 'pino';
+import { Agent } from './agent.js';
+import type { AgentMetrics } from './agentMetrics.js';
+import { AgentReporter } from './agentReporter.js';
+import type { CheckpointData, CheckpointStore } from './checkpoint/checkpointStore.js';
+import type { Config } from './config.js';
+import { PodTracker } from './core/podTracker.js';
+import type { HashFn } from './core/spanData.js';
+import type { Time } from './core/time.js';
+import type { CriRuntimeLookup } from './cri/criRuntimeLookup.js';
+import { createOtlpRetryPolicy } from './export/otlpRetryPolicy.js';
+import { type ExportTarget, SpanExportQueue } from './export/spanExportQueue.js';
+import { type PodListFetcher, PodsPollingSource } from './sources/podsPollingSource.js';
+import { realTimers, type Timers } from './timers.js';
+
+export interface AgentDeps {
+  readonly logger: Logger;
+  readonly metrics: AgentMetrics;
+  /** Wall-clock time of an observation. */
+  readonly now: () => Time;
+  /** Epoch-ms clock and scheduler of loops, deadlines and log throttles. @default realTimers */
+  readonly timers?: Timers;
+  /** Hex digest for deterministic span ids. */
+  readonly hash: HashFn;
+  /** Where spans go: the OTLP/gRPC exporter in production. */
+  readonly target: ExportTarget;
+  /** Turns core spans into SDK spans for the target. */
+  readonly convertBatch: ConstructorParameters<typeof SpanExportQueue>[0]['convertBatch'];
+  /** Reads the kubelet's `/pods` (in-cluster, or through the API server from a laptop). */
+  readonly kubelet: PodListFetcher;
+  /** The runtime's nanosecond times for the spans a poll builds (CRI_ENDPOINT). */
+  readonly cri?: CriRuntimeLookup;
+  /** Where the agent keeps its checkpoint; none: nothing survives a restart. */
+  readonly checkpoint?: CheckpointStore;
+  /** A loaded checkpoint to resume from. */
+  readonly resume?: CheckpointData;
+  /** Pods first seen finished before this are not emitted (see CATCHUP_WINDOW). */
+  readonly catchUpCutoff?: Time;
+}
+
+/** The first retry's back-off of a failed export, unless the maximum is shorter (ms). */
+const INITIAL_EXPORT_BACKOFF_MS = 1000;
+/**
+ * Added to the exporter's own deadline for the queue's, so a timed-out batch is never resent while
+ * its first send is still under way (ms).
+ */
+const EXPORT_DEADLINE_MARGIN_MS = 5000;
+
+/** Builds the agent and its parts; nothing runs until `start()`. */
+export function composeAgent(config: Config, deps: AgentDeps): Agent {
+  const timers = deps.timers ?? realTimers;
+  const tracker = new PodTracker(
+    {
+      nodeName: config.nodeName,
+      envNames: config.traceContextEnv,
+      hash: deps.hash,
+      goneAfterMs: config.goneAfterMs,
+      restartGraceMs: config.kubeletRestartGraceMs,
+      ...(config.traceGroupLabel !== undefined ? { groupLabel: config.traceGroupLabel } : {}),
+      maxTrackedPods: config.limits.maxTrackedPods,
+      maxSpansPerPod: config.limits.maxSpansPerPod,
+      ...(deps.catchUpCutoff ? { catchUpCutoff: deps.catchUpCutoff } : {}),
+    },
+    deps.resume?.tracker,
+  );
+  const reporter = new AgentReporter({
+    logger: deps.logger,
+    metrics: deps.metrics,
+    nowMs: () => timers.now(),
+    settings: {
+      goneAfterMs: config.goneAfterMs,
+      restartGraceMs: config.kubeletRestartGraceMs,
+      maxPendingSpans: config.export.maxPendingSpans,
+    },
+  });
+  const maxBackoffMs = config.export.retryMaxBackoffMs;
+  const retryPolicy = createOtlpRetryPolicy({
+    initialBackoffMs: Math.min(INITIAL_EXPORT_BACKOFF_MS, maxBackoffMs),
+    maxBackoffMs,
+  });
+  const queue: SpanExportQueue = new SpanExportQueue({
+    target: deps.target,
+    convertBatch: deps.convertBatch,
+    maxBatchSize: config.export.maxBatchSize,
+    scheduleDelayMs: config.export.scheduleDelayMs,
+    maxPending: config.export.maxPendingSpans,
+    exportTimeoutMs: config.otlp.timeoutMs + EXPORT_DEADLINE_MARGIN_MS,
+    retryPolicy: (error, attempt) => {
+      const decision = retryPolicy(error, attempt);
+      if (decision !== 'drop') {
+        reporter.exportRetrying(
+          error,
+          { attempt, retryInMs: decision.retryAfterMs },
+          queue.pending,
+        );
+      }
+      return decision;
+    },
+    // The agent exists before the queue calls back: nothing is sent before `start()`.
+    onBatchSettled: (batch, outcome) => agent.batchSettled(batch, outcome),
+    onDrop: (count, reason) => agent.spansDropped(count, reason),
+  });
+  const source = new PodsPollingSource({
+    fetcher: deps.kubelet,
+    selectors: config.podSelectors,
+    namespaces: config.podNamespaces,
+    envNames: config.traceContextEnv,
+    ...(config.podUid ? { podUid: config.podUid } : {}),
+    now: deps.now,
+    // Fast while a traced pod is live (its start and exit times are narrowed by each poll),
+    // slower when the node has nothing traced on it.
+    intervalMs: () => (tracker.hasLivePods ? config.pollIntervalMs : config.idlePollIntervalMs),
+    onPollStart: () => deps.metrics.pollDuration.startTimer(),
+    timers,
+  });
+  const agent: Agent = new Agent({
+    source,
+    tracker,
+    queue,
+    reporter,
+    now: deps.now,
+    timers,
+    nodeName: config.nodeName,
+    ...(deps.cri ? { cri: deps.cri } : {}),
+    ...(deps.checkpoint ? { checkpoint: deps.checkpoint } : {}),
+  });
+  if (deps.resume && deps.resume.pending.length > 0) queue.enqueue(deps.resume.pending);
+  return agent;
+}

@@ -1,0 +1,229 @@
+/**
+ * Owns the options of the pod source and the runtime: how the kubelet is reached (URL or node
+ * IP, or a kubeconfig from a laptop), its credentials and limits, and the CRI endpoint for
+ * nanosecond times.
+ */
+import { isIP } from 'node:net';
+import { parseCriEndpoint } from '../cri/criEndpoint.js';
+import { type ConfigVariable, countVariable, durationVariable, range } from './configVariable.js';
+import type { EnvReader } from './envReader.js';
+import { parseHttpUrl } from './parseHttpUrl.js';
+
+const KUBELET_PORT = 10250;
+const DEFAULT_TOKEN_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+const DEFAULT_CA_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt';
+const KUBELET_TIMEOUT_RANGE = [100, 600_000] as const;
+const CRI_TIMEOUT_RANGE = [50, 60_000] as const;
+
+export const KUBELET_VARIABLES = {
+  CRI_ENDPOINT: {
+    name: 'CRI_ENDPOINT',
+    group: 'kubelet',
+    default: '',
+    description:
+      "Opt-in: the container runtime's CRI socket (`unix:///run/containerd/containerd.sock`, CRI-O `unix:///var/run/crio/crio.sock`). Container and sandbox spans then carry the runtime's nanosecond times. Socket access is root-equivalent on the node: see `daemonset/overlays/precise`.",
+  },
+  CRI_TIMEOUT: durationVariable({
+    name: 'CRI_TIMEOUT',
+    group: 'kubelet',
+    value: 2000,
+    bounds: CRI_TIMEOUT_RANGE,
+    description: `Per-call timeout of CRI requests, a duration from ${range(CRI_TIMEOUT_RANGE)}; a call that fails keeps the kubelet's times for that span (counted).`,
+  }),
+  NODE_IP: {
+    name: 'NODE_IP',
+    group: 'kubelet',
+    default: '',
+    description:
+      'IPv4 or IPv6 address of the node, for the default KUBELET_URL; set it from the downward API `status.hostIP`.',
+  },
+  KUBELET_URL: {
+    name: 'KUBELET_URL',
+    group: 'kubelet',
+    default: `https://$NODE_IP:${KUBELET_PORT}`,
+    description:
+      'Base URL of the kubelet (`http` or `https`, a path prefix allowed). One of KUBELET_URL and NODE_IP must be set while tracing is enabled. An IPv6 NODE_IP is put in brackets.',
+  },
+  KUBECONFIG: {
+    name: 'KUBECONFIG',
+    group: 'kubelet',
+    default: '~/.kube/config',
+    description:
+      'Only when neither KUBELET_URL nor NODE_IP is set (running from a laptop): the kubeconfig whose current context reaches the API server; the kubelet is then polled through `/api/v1/nodes/$NODE_NAME/proxy/pods`, which needs `get` on `nodes/proxy`.',
+  },
+  KUBELET_TOKEN_FILE: {
+    name: 'KUBELET_TOKEN_FILE',
+    group: 'kubelet',
+    default: DEFAULT_TOKEN_FILE,
+    description: 'Bearer token for the kubelet, re-read when it changes.',
+  },
+  KUBELET_CA_FILE: {
+    name: 'KUBELET_CA_FILE',
+    group: 'kubelet',
+    default: DEFAULT_CA_FILE,
+    description: "CA bundle that verifies the kubelet's serving certificate.",
+  },
+  KUBELET_INSECURE_TLS: {
+    name: 'KUBELET_INSECURE_TLS',
+    group: 'kubelet',
+    default: 'false',
+    description:
+      "`true` skips verification of the kubelet's serving certificate (a warning is logged at start).",
+  },
+  KUBELET_TIMEOUT: durationVariable({
+    name: 'KUBELET_TIMEOUT',
+    group: 'kubelet',
+    value: 10_000,
+    bounds: KUBELET_TIMEOUT_RANGE,
+    description: `Per-request timeout, a duration from ${range(KUBELET_TIMEOUT_RANGE)}.`,
+  }),
+  KUBELET_MAX_RESPONSE_BYTES: countVariable({
+    name: 'KUBELET_MAX_RESPONSE_BYTES',
+    group: 'kubelet',
+    value: 64 * 1024 * 1024,
+    bounds: [1024, 512 * 1024 * 1024],
+    description:
+      'Largest kubelet response accepted: bytes, or a Kubernetes quantity (`64Mi`, `256Mi`, `500k`), from 1Ki to 512Mi.',
+  }),
+} as const satisfies Record<string, ConfigVariable>;
+
+export interface KubeletOptions {
+  /**
+   * Base URL of the kubelet without a trailing slash (`https://10.0.0.1:10250`); may carry a
+   * path prefix. Empty only when tracing is disabled and neither KUBELET_URL nor NODE_IP is set.
+   */
+  readonly url: string;
+  /**
+   * No KUBELET_URL or NODE_IP, but a kubeconfig: reach the kubelet through the API server's
+   * node proxy with the kubeconfig's credentials (a laptop, not a DaemonSet).
+   */
+  readonly viaKubeconfig: boolean;
+  /** KUBECONFIG as set (paths separated by `:`); undefined: `~/.kube/config`. */
+  readonly kubeconfig: string | undefined;
+  /** Bearer-token file, re-read when it changes. */
+  readonly tokenFile: string;
+  /** CA bundle that verifies the kubelet's serving certificate. */
+  readonly caFile: string;
+  /** Skip verification of the kubelet's certificate (a warning says so). */
+  readonly insecureTls: boolean;
+  /** Per-request timeout, ms. */
+  readonly timeoutMs: number;
+  /** Largest response body accepted, bytes. */
+  readonly maxBodyBytes: number;
+}
+
+/** Container runtime socket for nanosecond times (`unix:///run/containerd/containerd.sock`). */
+export type CriOptions = { readonly endpoint: string; readonly timeoutMs: number } | undefined;
+
+export function readCriOptions(r: EnvReader): CriOptions {
+  const v = KUBELET_VARIABLES;
+  const endpoint = r.get(v.CRI_ENDPOINT);
+  const timeoutMs = r.duration(v.CRI_TIMEOUT);
+  if (endpoint === undefined) return undefined;
+  const parsed = parseCriEndpoint(endpoint);
+  if (parsed.ok) return { endpoint, timeoutMs };
+  r.invalid(v.CRI_ENDPOINT, endpoint, parsed.error);
+  return undefined;
+}
+
+/**
+ * Reads how the kubelet is reached. `tracingEnabled` and `kubeconfigFound` decide whether an
+ * address is required: a laptop with a kubeconfig goes through the API server instead.
+ */
+export function readKubeletOptions(
+  r: EnvReader,
+  tracingEnabled: boolean,
+  kubeconfigFound: boolean,
+): KubeletOptions {
+  const v = KUBELET_VARIABLES;
+  const kubeconfig = r.get(v.KUBECONFIG);
+  const url = readKubeletUrl(r, tracingEnabled, kubeconfigFound);
+  const tokenFile = r.get(v.KUBELET_TOKEN_FILE) ?? DEFAULT_TOKEN_FILE;
+  const caFile = r.get(v.KUBELET_CA_FILE) ?? DEFAULT_CA_FILE;
+  const insecureTls = r.boolean(v.KUBELET_INSECURE_TLS) ?? false;
+  if (insecureTls) {
+    r.warnings.push(
+      "KUBELET_INSECURE_TLS=true: the kubelet's serving certificate is not verified; anyone who can intercept node traffic can impersonate it",
+    );
+  }
+  const timeoutMs = r.duration(v.KUBELET_TIMEOUT);
+  const maxBodyBytes = readByteSize(r);
+  return {
+    url,
+    viaKubeconfig: tracingEnabled && url === '' && kubeconfigFound,
+    kubeconfig,
+    tokenFile,
+    caFile,
+    insecureTls,
+    timeoutMs,
+    maxBodyBytes,
+  };
+}
+
+function readKubeletUrl(r: EnvReader, tracingEnabled: boolean, kubeconfigFound: boolean): string {
+  const v = KUBELET_VARIABLES;
+  const nodeIp = r.get(v.NODE_IP);
+  const nodeIpValid = nodeIp !== undefined && isIpAddress(nodeIp);
+  if (nodeIp !== undefined && !nodeIpValid) {
+    r.invalid(v.NODE_IP, nodeIp, 'not an IPv4 or IPv6 address');
+  }
+  const explicit = r.get(v.KUBELET_URL);
+  if (explicit !== undefined) {
+    const url = parseHttpUrl(r, v.KUBELET_URL, explicit);
+    if (url === undefined) return '';
+    if (url.protocol === 'http:') {
+      r.warnings.push(
+        'KUBELET_URL uses http://: the bearer token and pod data cross the network unencrypted',
+      );
+    }
+    return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`;
+  }
+  if (nodeIp === undefined) {
+    if (tracingEnabled && !kubeconfigFound) {
+      r.errors.push(
+        'KUBELET_URL, NODE_IP: one of them must be set (NODE_IP from the downward API field status.hostIP), or a kubeconfig must exist (KUBECONFIG or ~/.kube/config) to reach the kubelet through the API server',
+      );
+    }
+    return '';
+  }
+  if (!nodeIpValid) return '';
+  const host = nodeIp.includes(':') ? `[${nodeIp}]` : nodeIp;
+  return `https://${host}:${KUBELET_PORT}`;
+}
+
+/**
+ * IPv4 dotted quad (`isIP` refuses leading zeros, as Go and Kubernetes do) or IPv6 text (with
+ * `::` and an embedded IPv4 tail); no zone.
+ */
+function isIpAddress(text: string): boolean {
+  return isIP(text) !== 0 && !text.includes('%');
+}
+
+const QUANTITY = /^(\d+)(Ki|Mi|Gi|k|M|G)?$/;
+const QUANTITY_FACTOR: Readonly<Record<string, number>> = {
+  '': 1,
+  Ki: 1024,
+  Mi: 1024 ** 2,
+  Gi: 1024 ** 3,
+  k: 1000,
+  M: 1000 ** 2,
+  G: 1000 ** 3,
+};
+
+function readByteSize(r: EnvReader): number {
+  const variable = KUBELET_VARIABLES.KUBELET_MAX_RESPONSE_BYTES;
+  const fallback = variable.value;
+  const value = r.get(variable);
+  if (value === undefined) return fallback;
+  const m = QUANTITY.exec(value);
+  if (!m) {
+    r.invalid(variable, value, 'not a byte count (examples: 67108864, 64Mi, 256Mi)');
+    return fallback;
+  }
+  const bytes = Number(m[1]) * (QUANTITY_FACTOR[m[2] ?? ''] ?? 1);
+  if (bytes < variable.bounds[0] || bytes > variable.bounds[1]) {
+    r.invalid(variable, value, 'must be from 1Ki to 512Mi');
+    return fallback;
+  }
+  return bytes;
+}
