@@ -84,7 +84,7 @@ export class Agent {
     return this.#parts.source.lastAttemptMs;
   }
 
-  /** The source has delivered a list at least once. */
+  /** The source has delivered a full list at least once (a poll, or a stream's initial sync). */
   get ready(): boolean {
     return this.#everSucceeded;
   }
@@ -118,21 +118,21 @@ export class Agent {
         reporter.listRead(observation.diagnostics);
         const pods = observation.pods;
         const context = await this.#contextFor(pods, observation.context);
-        this.#apply(tracker.observe(pods, observation.at, context), pods.length);
+        this.#apply(tracker.observe(pods, observation.at, context), pods.length, 'list');
         return;
       }
       case 'upsert': {
         if (!tracker.observePod)
           throw new Error('upsert observations: not supported by this tracker');
         const context = await this.#contextFor([observation.pod], {});
-        this.#apply(tracker.observePod(observation.pod, observation.at, context), 1);
+        this.#apply(tracker.observePod(observation.pod, observation.at, context), 1, 'change');
         return;
       }
       case 'deleted':
         if (!tracker.observeDeleted) {
           throw new Error('deleted observations: not supported by this tracker');
         }
-        this.#apply(tracker.observeDeleted(observation.uid, observation.at), 0);
+        this.#apply(tracker.observeDeleted(observation.uid, observation.at), 0, 'change');
         return;
     }
   }
@@ -150,18 +150,27 @@ export class Agent {
     return { ...context, ...(runtime ? { runtime } : {}) };
   }
 
-  #apply(result: TrackerResult<TrackerNotice>, selected: number): void {
+  /**
+   * Hands the tracker's result on. Only a `list` (a poll, or a push source's full view) makes the
+   * agent ready; a single-pod `change` only follows one.
+   */
+  #apply(result: TrackerResult<TrackerNotice>, selected: number, what: 'list' | 'change'): void {
     const { tracker, queue, reporter } = this.#parts;
     for (const notice of result.notices) reporter.notice(notice);
     if (result.spans.length > 0) queue.enqueue(result.spans);
     this.#save();
-    reporter.listApplied({
+    const applied = {
       selected,
       spans: result.spans.length,
       trackedPods: tracker.trackedPods,
       traced: tracker.tracedPodsByOrigin(),
       pendingSpans: queue.pending,
-    });
+    };
+    if (what === 'change') {
+      reporter.changeApplied(applied);
+      return;
+    }
+    reporter.listApplied(applied);
     this.#everSucceeded = true;
   }
 

@@ -14,21 +14,18 @@ import { type ReceivedSpan, startOtlpReceiver } from '../sim/otlpReceiver.js';
 import {
   containerId,
   deterministicUid,
-  litmusTraceParentValue,
   type PodScript,
   podAt,
   podListBody,
   type RawObject,
   unrelatedPod,
 } from '../sim/podBuilder.js';
+import { e2ePods, HELPER_PARENT, NODE, RUNNER_SPAN, TRACE } from './support/e2ePods.js';
 import { experimentClock } from './support/experimentClock.js';
 
-const TRACE = '5b8efff798038103d269b633813fc60c';
-const RUNNER_SPAN = 'eee19b7ec3c1b174'; // ExecuteChaosRunner in the user's trace
-const HELPER_PARENT = 'a1b2c3d4e5f60718'; // CreateContainerKillFaultHelperPod in litmus-go
-const NODE = 'worker-1';
 // Experiment times start two minutes ago: inside the default catch-up window, never in the future.
 const { sec, ns } = experimentClock(120);
+const { runner, experiment, helper, notSelected, stress, withInit } = e2ePods({ sec });
 
 const rigs: Rig[] = [];
 /** The agent a test started (fails loudly when there is none). */
@@ -65,89 +62,6 @@ function only(spans: readonly ReceivedSpan[], name: string): ReceivedSpan {
 }
 
 // ------------------------------------------------------------------ a Litmus-shaped experiment
-
-const litmusLabels = {
-  chaosUID: 'f3d1c0de-0000-4000-8000-00000000c4a0',
-  'app.kubernetes.io/part-of': 'litmus',
-};
-
-const runner: PodScript = {
-  name: 'engine-nginx-runner',
-  namespace: 'litmus',
-  labels: { ...litmusLabels, app: 'engine-nginx', 'app.kubernetes.io/component': 'chaos-runner' },
-  creationTimestamp: sec(0),
-  restartPolicy: 'OnFailure',
-  nodeName: NODE,
-  containers: [
-    {
-      name: 'chaos-runner',
-      image: 'litmuschaos/chaos-runner:3.12.0',
-      runs: [{ startedAt: sec(2) }],
-    },
-  ],
-};
-
-const experiment: PodScript = {
-  name: 'container-kill-x2k9qp-7fw4c',
-  generateName: 'container-kill-x2k9qp-',
-  namespace: 'litmus',
-  labels: {
-    ...litmusLabels,
-    name: 'container-kill',
-    'app.kubernetes.io/component': 'experiment-job',
-    'job-name': 'container-kill-x2k9qp',
-  },
-  owner: { kind: 'Job', name: 'container-kill-x2k9qp' },
-  creationTimestamp: sec(3),
-  restartPolicy: 'Never',
-  nodeName: NODE,
-  containers: [
-    {
-      name: 'container-kill-x2k9qp',
-      image: 'litmuschaos/go-runner:3.12.0',
-      env: {
-        CHAOS_NAMESPACE: 'litmus',
-        TRACE_PARENT: litmusTraceParentValue(TRACE, RUNNER_SPAN),
-        OTEL_EXPORTER_OTLP_ENDPOINT: 'otel-collector.observability:4317',
-        DB_PASSWORD: 'hunter2-do-not-leak',
-      },
-      runs: [{ startedAt: sec(6), finishedAt: sec(30) }],
-    },
-  ],
-};
-
-const helper: PodScript = {
-  name: 'container-kill-helper-hzv7c',
-  generateName: 'container-kill-helper-',
-  namespace: 'litmus',
-  labels: { ...litmusLabels, name: 'container-kill', app: 'container-kill-helper-9sjk2' },
-  creationTimestamp: sec(10),
-  restartPolicy: 'Never',
-  nodeName: NODE,
-  containers: [
-    {
-      name: 'container-kill',
-      image: 'litmuschaos/go-runner:3.12.0',
-      env: { TRACE_PARENT: litmusTraceParentValue(TRACE, HELPER_PARENT) },
-      runs: [{ startedAt: sec(12), finishedAt: sec(20) }],
-    },
-  ],
-};
-
-const notSelected: PodScript = {
-  name: 'web-0',
-  namespace: 'shop',
-  labels: { app: 'web' },
-  creationTimestamp: sec(0),
-  nodeName: NODE,
-  containers: [
-    {
-      name: 'web',
-      env: { TRACEPARENT: `00-${TRACE}-${HELPER_PARENT}-01` },
-      runs: [{ startedAt: sec(1) }],
-    },
-  ],
-};
 
 test('a Litmus container-kill experiment: helper and experiment pods appear inside the experiment trace', async (t) => {
   const r = await rig();
@@ -239,24 +153,6 @@ test('a Litmus container-kill experiment: helper and experiment pods appear insi
 
 test('a container OOM-killed and restarted: one ERROR span per run, the restart counted', async (t) => {
   const r = await rig();
-  const stress: PodScript = {
-    name: 'stress-7c9d',
-    namespace: 'litmus',
-    labels: { chaosUID: 'x' },
-    creationTimestamp: sec(0),
-    restartPolicy: 'Always',
-    nodeName: NODE,
-    containers: [
-      {
-        name: 'stress',
-        env: { TRACEPARENT: `00-${TRACE}-${HELPER_PARENT}-01` },
-        runs: [
-          { startedAt: sec(2), finishedAt: sec(9), exitCode: 137, reason: 'OOMKilled' },
-          { startedAt: sec(20) },
-        ],
-      },
-    ],
-  };
   r.start();
   await serve(r, [podAt(stress, sec(5))]);
   await serve(r, [podAt(stress, sec(12))]); // CrashLoopBackOff after the OOM kill
@@ -285,26 +181,6 @@ test('a container OOM-killed and restarted: one ERROR span per run, the restart 
 
 test('init containers: a span per init container and an initialization phase', async (t) => {
   const r = await rig();
-  const withInit: PodScript = {
-    name: 'db-migrate-job-8d2kq',
-    generateName: 'db-migrate-job-',
-    namespace: 'ci',
-    labels: { chaosUID: 'ci' },
-    creationTimestamp: sec(0),
-    restartPolicy: 'Never',
-    nodeName: NODE,
-    initContainers: [
-      { name: 'wait-for-db', runs: [{ startedAt: sec(2), finishedAt: sec(4) }] },
-      { name: 'fetch-schema', runs: [{ startedAt: sec(5), finishedAt: sec(6) }] },
-    ],
-    containers: [
-      {
-        name: 'migrate',
-        env: { TRACEPARENT: `00-${TRACE}-${HELPER_PARENT}-01`, TRACESTATE: 'ci=build42' },
-        runs: [{ startedAt: sec(8), finishedAt: sec(11) }],
-      },
-    ],
-  };
   r.start();
   await serve(r, [podAt(withInit, sec(7))]);
   await serve(r, [podAt(withInit, sec(12))]);

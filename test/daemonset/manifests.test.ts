@@ -387,6 +387,12 @@ test('pods-api overlay: only /var/lib/kubelet/pods-api mounted (DirectoryOrCreat
   }
   // the CRI stays off: this overlay is about the kubelet's socket alone
   t.false(container.env?.some((e) => e.name === 'CRI_ENDPOINT') ?? false);
+  // the agent accepts the value
+  const parsed = parsedEnv(container);
+  t.true(
+    parsed.ok && parsed.config.podsApi?.target === socket,
+    parsed.ok ? '' : parsed.errors.join(),
+  );
 });
 
 test('pods-api overlay: the host path is one documented patch a user edits for another kubelet root dir', (t) => {

@@ -424,6 +424,15 @@ const LAG_DOC: ScriptedTimelineDocument = {
   ],
 };
 
+/** name → phase of each pod. */
+const phasesOf = (items: readonly RawObject[]) =>
+  Object.fromEntries(
+    items.map((p) => [
+      (p.metadata as { name: string }).name,
+      (p.status as { phase: string }).phase,
+    ]),
+  );
+
 test('status lag: ordinary pods show a change that much later, static pods at once', (t) => {
   let body = '';
   const timers = manualTimers();
@@ -435,13 +444,7 @@ test('status lag: ordinary pods show a change that much later, static pods at on
     schedule: timers.schedule,
     now: () => wall,
   });
-  const phases = () =>
-    Object.fromEntries(
-      (JSON.parse(body) as Listed).items.map((p) => [
-        (p.metadata as { name: string }).name,
-        (p.status as { phase: string }).phase,
-      ]),
-    );
+  const phases = () => phasesOf((JSON.parse(body) as Listed).items);
   sim.seek(4);
   t.deepEqual(phases(), { 'etcd-n1': 'Running', app: 'Running' }, 'the first second at once');
   t.is(timers.size, 0);
@@ -524,13 +527,6 @@ test('podsApi: fed the pods `/pods` serves, at once, while `/pods` lags behind',
     statusLagMs: 300,
     schedule: timers.schedule,
   });
-  const phasesOf = (items: readonly RawObject[]) =>
-    Object.fromEntries(
-      items.map((p) => [
-        (p.metadata as { name: string }).name,
-        (p.status as { phase: string }).phase,
-      ]),
-    );
   sim.seek(4);
   t.deepEqual(phasesOf(fed.at(-1) ?? []), { 'etcd-n1': 'Running', app: 'Running' });
   // the same objects as `/pods` (order aside)

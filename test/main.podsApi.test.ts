@@ -1,0 +1,164 @@
+/**
+ * End-to-end: the same scenarios through the real entry point (`node dist/main.js`) with each pod
+ * source, `/pods` polling and the kubelet Pods API watch (`KUBELET_PODS_API_SOCKET`), compared
+ * span by span: same span ids, names, parents, status and reported times (uncertainty attributes,
+ * and the ends nobody reported, may differ: the stream is fresher). While the stream is healthy the
+ * agent makes no `/pods` request. `npm test` builds dist/ first.
+ */
+import test from 'ava';
+import { createRig, polled, type Rig } from '../sim/agentRig.js';
+import type { ReceivedSpan } from '../sim/otlpReceiver.js';
+import {
+  type PodScript,
+  podAt,
+  podListBody,
+  type RawObject,
+  unrelatedPod,
+} from '../sim/podBuilder.js';
+import { e2ePods, HELPER_PARENT, NODE, TRACE } from './support/e2ePods.js';
+import { experimentClock } from './support/experimentClock.js';
+
+const { sec, ns } = experimentClock(120);
+
+type SourceKind = 'polling' | 'stream';
+
+const rigs: Rig[] = [];
+test.after.always(async () => {
+  for (const r of rigs) await r.close();
+});
+
+async function startRig(source: SourceKind): Promise<Rig> {
+  const r = await createRig({
+    nodeName: NODE,
+    podsApi: source === 'stream',
+    env: { LOG_LEVEL: 'debug' },
+  });
+  rigs.push(r);
+  r.start();
+  await r.agent?.waitForLog((l) => l.msg === 'started');
+  if (source === 'stream') await r.podsApi?.waitForWatches(1);
+  return r;
+}
+
+/** Shows `pods` to the agent: polled twice, or sent on the stream. */
+async function show(r: Rig, pods: RawObject[]): Promise<void> {
+  if (r.podsApi) {
+    r.podsApi.setPods(pods);
+  } else {
+    r.kubelet.setBody(podListBody(pods));
+    await polled(r.kubelet, 2);
+  }
+}
+
+/** What both sources must agree on; a time nobody reported (`poll`) is compared by source only. */
+function comparable(spans: readonly ReceivedSpan[]) {
+  return spans
+    .map((s) => ({
+      spanId: s.spanId,
+      traceId: s.traceId,
+      parentSpanId: s.parentSpanId,
+      name: s.name,
+      kind: s.kind,
+      status: s.status,
+      start: s.attributes['kse.start.source'] === 'poll' ? 'poll' : String(s.startNs),
+      end: s.attributes['kse.end.source'] === 'poll' ? 'poll' : String(s.endNs),
+      startSource: s.attributes['kse.start.source'],
+      endSource: s.attributes['kse.end.source'],
+      pod: s.resource['k8s.pod.name'],
+    }))
+    .sort((a, b) => (a.spanId < b.spanId ? -1 : a.spanId > b.spanId ? 1 : 0));
+}
+
+interface Scenario {
+  readonly name: string;
+  /** The pod lists shown in order (the last one usually without the scenario's pods). */
+  readonly steps: readonly RawObject[][];
+  /** The span that is built last. */
+  readonly last: string;
+}
+
+const { runner, experiment, helper, stress, withInit } = e2ePods({ sec });
+const filler = [unrelatedPod(1, NODE), unrelatedPod(2, NODE)];
+
+const LITMUS: Scenario = {
+  name: 'Litmus container-kill',
+  steps: [
+    [...filler, podAt(runner, sec(5)), podAt(experiment, sec(8))],
+    [...filler, podAt(runner, sec(14)), podAt(experiment, sec(14)), podAt(helper, sec(14))],
+    [...filler, podAt(runner, sec(21)), podAt(experiment, sec(21)), podAt(helper, sec(21))],
+    [...filler, podAt(runner, sec(22)), podAt(experiment, sec(22))],
+    [...filler, podAt(runner, sec(31)), podAt(experiment, sec(31))],
+  ],
+  last: 'pod container-kill-x2k9qp',
+};
+
+const OOM: Scenario = {
+  name: 'OOM kill and restart',
+  steps: [[podAt(stress, sec(5))], [podAt(stress, sec(12))], [podAt(stress, sec(25))], []],
+  last: 'pod stress-7c9d',
+};
+
+const INIT: Scenario = {
+  name: 'init containers',
+  steps: [[podAt(withInit, sec(7))], [podAt(withInit, sec(12))]],
+  last: 'pod db-migrate-job',
+};
+
+async function play(
+  source: SourceKind,
+  scenario: Scenario,
+): Promise<{ r: Rig; spans: ReceivedSpan[] }> {
+  const r = await startRig(source);
+  for (const step of scenario.steps) await show(r, step);
+  await r.receiver.waitFor((s) => s.some((x) => x.name === scenario.last));
+  // stop flushes whatever else is pending
+  await r.agent?.stop();
+  return { r, spans: [...r.receiver.spans] };
+}
+
+for (const scenario of [LITMUS, OOM, INIT]) {
+  test(`${scenario.name}: the Pods API watch and /pods polling build the same spans; no /pods request on the stream`, async (t) => {
+    const [polling, stream] = await Promise.all([
+      play('polling', scenario),
+      play('stream', scenario),
+    ]);
+    t.true(polling.spans.length >= 3, `${polling.spans.length} spans`);
+    t.deepEqual(comparable(stream.spans), comparable(polling.spans));
+    t.true(polling.r.kubelet.requests > 0);
+    t.is(stream.r.kubelet.requests, 0, 'no /pods request while the stream is healthy');
+    t.is(stream.r.podsApi?.calls.watchPods, 1);
+  });
+}
+
+test('a helper pod that lives 300 ms and is deleted 200 ms after it exits: caught on the stream with its reported end', async (t) => {
+  const r = await startRig('stream');
+  const quick: PodScript = {
+    name: 'quick-helper-x1',
+    namespace: 'litmus',
+    labels: { chaosUID: 'q' },
+    creationTimestamp: sec(40),
+    restartPolicy: 'Never',
+    nodeName: NODE,
+    containers: [
+      {
+        name: 'kill',
+        env: { TRACEPARENT: `00-${TRACE}-${HELPER_PARENT}-01` },
+        runs: [{ startedAt: sec(41), finishedAt: sec(42) }],
+      },
+    ],
+  };
+  // the kubelet's view: running at second 41, exited 300 ms later (second 42), deleted 200 ms after
+  await show(r, [podAt(quick, sec(41))]);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  await show(r, [podAt(quick, sec(42))]);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  await show(r, []);
+  await r.receiver.waitFor((s) => s.some((x) => x.name === 'pod quick-helper-x1'));
+  const run = r.receiver.spans.find((s) => s.name === 'container kill');
+  t.truthy(run, 'the run was caught');
+  t.is(run?.startNs, ns(41));
+  t.is(run?.endNs, ns(42));
+  t.is(run?.attributes['kse.end.source'], 'kubelet', 'its reported end, not an estimate');
+  t.is(run?.attributes['process.exit.code'], 0);
+  t.is(r.kubelet.requests, 0);
+});
