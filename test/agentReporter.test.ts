@@ -106,3 +106,23 @@ test('a full queue is warned about once; retries at most every 10 s; a checkpoin
   t.is((await metrics.exportRetries.get()).values[0]?.value, 3);
   t.is((await metrics.exportBatches.get()).values.length, 0);
 });
+
+test('a single-pod change sets the gauges and the last good observation, never counts a poll', async (t) => {
+  const { r, metrics, messages } = reporter();
+  r.changeApplied({ ...applied, spans: 2, trackedPods: 3 });
+  t.is((await metrics.polls.get()).values.length, 0);
+  t.is((await metrics.spansBuilt.get()).values[0]?.value, 2);
+  t.is((await metrics.podsTracked.get()).values[0]?.value, 3);
+  t.is((await metrics.lastSuccessfulPoll.get()).values[0]?.value, 1_763_892_000);
+  t.deepEqual(messages(), [], 'no "first kubelet poll succeeded"');
+});
+
+test('last_successful_poll follows a live source at scrape time', async (t) => {
+  const { r, metrics } = reporter();
+  r.listApplied(applied);
+  t.is((await metrics.lastSuccessfulPoll.get()).values[0]?.value, 1_763_892_000);
+  metrics.sourceCurrentAtMs = () => 1_763_892_300_000;
+  t.is((await metrics.lastSuccessfulPoll.get()).values[0]?.value, 1_763_892_300);
+  metrics.sourceCurrentAtMs = () => undefined;
+  t.is((await metrics.lastSuccessfulPoll.get()).values[0]?.value, 1_763_892_300, 'kept');
+});

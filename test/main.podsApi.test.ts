@@ -162,3 +162,78 @@ test('a helper pod that lives 300 ms and is deleted 200 ms after it exits: caugh
   t.is(run?.attributes['process.exit.code'], 0);
   t.is(r.kubelet.requests, 0);
 });
+
+test('the kubelet initializing: /pods is polled meanwhile, then the stream alone; a drop goes back to polling and returns', async (t) => {
+  const pods = [
+    ...filler,
+    podAt(runner, sec(14)),
+    podAt(experiment, sec(14)),
+    podAt(helper, sec(14)),
+  ];
+  const r = await createRig({ nodeName: NODE, podsApi: { initializing: true, pods } });
+  rigs.push(r);
+  r.kubelet.setBody(podListBody(pods));
+  const agent = r.start();
+  const started = await agent.waitForLog((l) => l.msg === 'started');
+  const get = async (path: string) => {
+    const res = await fetch(`http://127.0.0.1:${started.httpPort}${path}`);
+    return { status: res.status, body: await res.text() };
+  };
+  const metric = (body: string, name: string) => {
+    const line = body.split('\n').find((l) => l.startsWith(`kubelet_span_exporter_${name} `));
+    return line === undefined ? undefined : Number(line.split(' ').at(-1));
+  };
+  /** Reads /metrics until `holds` (bounded, asserting nothing about the time). */
+  const metricsWhen = async (holds: (body: string) => boolean): Promise<string> => {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const { body } = await get('/metrics');
+      if (holds(body) || Date.now() > deadline) return body;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+  const live = (source: string) => (body: string) =>
+    metric(body, `pod_source{source="${source}"}`) === 1;
+
+  // initializing: the agent polls /pods and is ready from it
+  await polled(r.kubelet, 2);
+  let body = await metricsWhen(live('pods_polling'));
+  t.is(metric(body, 'pod_source{source="pods_polling"}'), 1);
+  t.is(metric(body, 'pod_source_fallbacks_total{reason="initializing"}'), 1);
+  t.true((metric(body, 'pods_api_reconnects_total{reason="initializing"}') ?? 0) >= 1);
+  t.is((await get('/readyz')).status, 200);
+
+  // the kubelet is ready: the stream takes over, polling stops
+  if (r.podsApi) r.podsApi.initializing = false;
+  await r.podsApi?.waitForWatches(1);
+  body = await metricsWhen(live('pods_api'));
+  t.is(metric(body, 'pod_source{source="pods_polling"}'), 0);
+  t.is(metric(body, 'pods_api_events_total{type="INITIAL_SYNC_COMPLETE"}'), 1);
+  const polls = r.kubelet.requests;
+  const exited = [
+    ...filler,
+    podAt(runner, sec(21)),
+    podAt(experiment, sec(21)),
+    podAt(helper, sec(21)),
+  ];
+  r.podsApi?.setPods(exited);
+  await r.receiver.waitFor((s) => s.some((x) => x.name === 'pod container-kill-helper'));
+  t.is(r.kubelet.requests, polls, 'no /pods request while the stream is healthy');
+  t.is((await get('/healthz')).status, 200);
+
+  // the stream drops and the kubelet initializes again: polling resumes, then the stream returns
+  r.kubelet.setBody(podListBody(exited));
+  if (r.podsApi) r.podsApi.initializing = true;
+  r.podsApi?.dropWatches();
+  await polled(r.kubelet, 2);
+  body = await metricsWhen(live('pods_polling'));
+  t.is(metric(body, 'pod_source_fallbacks_total{reason="unavailable"}'), 1);
+  if (r.podsApi) r.podsApi.initializing = false;
+  await r.podsApi?.waitForWatches(1);
+  body = await metricsWhen(live('pods_api'));
+  t.is(metric(body, 'pods_api_events_total{type="INITIAL_SYNC_COMPLETE"}'), 2);
+  t.is(await agent.stop(), 0);
+  // each span once, whichever source saw it
+  const spans = r.receiver.spans;
+  t.is(new Set(spans.map((s) => s.spanId)).size, spans.length);
+});
