@@ -1,23 +1,16 @@
 /** What the reporter says and counts, with a manual clock and a logger writing to an array. */
-import { Writable } from 'node:stream';
 import test from 'ava';
-import { pino } from 'pino';
 import { AgentMetrics } from '../src/agentMetrics.js';
 import { AgentReporter } from '../src/agentReporter.js';
 import { KubeletError } from '../src/kubelet/kubeletError.js';
+import { logLines } from './support/logLines.js';
 
 function reporter() {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(JSON.parse(String(chunk)));
-      done();
-    },
-  });
+  const { logger, lines } = logLines('debug');
   let now = 1_763_892_000_000;
   const metrics = new AgentMetrics({ version: 'test', nodeVersion: process.versions.node });
   const r = new AgentReporter({
-    logger: pino({ level: 'debug' }, stream),
+    logger,
     metrics,
     nowMs: () => now,
     settings: { goneAfterMs: 5000, restartGraceMs: 60_000, maxPendingSpans: 100 },

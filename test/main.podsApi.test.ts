@@ -15,6 +15,7 @@ import {
   type RawObject,
   unrelatedPod,
 } from '../sim/podBuilder.js';
+import { agentHttp } from './support/agentHttp.js';
 import { e2ePods, HELPER_PARENT, NODE, TRACE } from './support/e2ePods.js';
 import { experimentClock } from './support/experimentClock.js';
 
@@ -175,23 +176,7 @@ test('the kubelet initializing: /pods is polled meanwhile, then the stream alone
   r.kubelet.setBody(podListBody(pods));
   const agent = r.start();
   const started = await agent.waitForLog((l) => l.msg === 'started');
-  const get = async (path: string) => {
-    const res = await fetch(`http://127.0.0.1:${started.httpPort}${path}`);
-    return { status: res.status, body: await res.text() };
-  };
-  const metric = (body: string, name: string) => {
-    const line = body.split('\n').find((l) => l.startsWith(`kubelet_span_exporter_${name} `));
-    return line === undefined ? undefined : Number(line.split(' ').at(-1));
-  };
-  /** Reads /metrics until `holds` (bounded, asserting nothing about the time). */
-  const metricsWhen = async (holds: (body: string) => boolean): Promise<string> => {
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const { body } = await get('/metrics');
-      if (holds(body) || Date.now() > deadline) return body;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  };
+  const { get, metric, metricsWhen } = agentHttp(started.httpPort);
   const live = (source: string) => (body: string) =>
     metric(body, `pod_source{source="${source}"}`) === 1;
 

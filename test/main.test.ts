@@ -20,6 +20,7 @@ import {
   type RawObject,
   unrelatedPod,
 } from '../sim/podBuilder.js';
+import { agentHttp } from './support/agentHttp.js';
 import { e2ePods, HELPER_PARENT, NODE, RUNNER_SPAN, TRACE } from './support/e2ePods.js';
 import { experimentClock } from './support/experimentClock.js';
 
@@ -340,28 +341,10 @@ test('HTTP endpoints: readiness follows the kubelet, /metrics moves as spans are
   r.kubelet.injectFault({ status: 503 });
   r.start();
   const started = await agentOf(r).waitForLog((l) => l.msg === 'started');
-  const base = `http://127.0.0.1:${started.httpPort}`;
-  const get = async (path: string) => {
-    const res = await fetch(`${base}${path}`);
-    return { status: res.status, body: await res.text() };
-  };
-  const metric = (text: string, name: string) => {
-    const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
-    return line === undefined ? undefined : Number(line.split(' ').at(-1));
-  };
+  const { get, metric: read, metricsWhen } = agentHttp(started.httpPort);
+  const metric = (body: string, name: string) =>
+    read(body, name.replace(/^kubelet_span_exporter_/, ''));
   const m = (name: string) => `kubelet_span_exporter_${name}`;
-  /**
-   * Reads /metrics until `holds` (bounded at 20 s on a loaded machine, asserting nothing about
-   * the time); returns the last body read either way, for the assertions to judge.
-   */
-  const metricsWhen = async (holds: (body: string) => boolean): Promise<string> => {
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const { body } = await get('/metrics');
-      if (holds(body) || Date.now() > deadline) return body;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  };
   t.is((await get('/healthz')).status, 200);
   await agentOf(r).waitForLog((l) => l.kind === 'http');
   const before = await metricsWhen(

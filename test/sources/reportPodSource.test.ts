@@ -1,20 +1,13 @@
 /** What the Pods API source and the fallback say and count. */
-import { Writable } from 'node:stream';
 import test from 'ava';
-import { pino } from 'pino';
 import { AgentMetrics } from '../../src/agentMetrics.js';
 import { markPodSource, reportPodSource } from '../../src/sources/reportPodSource.js';
+import { logLines } from '../support/logLines.js';
 
 function setup() {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(JSON.parse(String(chunk)));
-      done();
-    },
-  });
+  const { logger, lines } = logLines('info');
   const metrics = new AgentMetrics({ version: 'test', nodeVersion: process.versions.node });
-  const report = reportPodSource(pino({ level: 'info' }, stream), metrics);
+  const report = reportPodSource(logger, metrics);
   return { lines, metrics, report };
 }
 
