@@ -143,7 +143,6 @@ export class PodsApiSource implements PodSource {
   #wake: (() => void) | undefined;
   #waitTimer: TimerHandle | undefined;
   #resyncTimer: TimerHandle | undefined;
-  #resyncing: Promise<void> | undefined;
   /** Observations are handed over one at a time, in order. */
   #tail: Promise<void> = Promise.resolve();
   #live = false;
@@ -191,9 +190,9 @@ export class PodsApiSource implements PodSource {
     this.#wake?.();
     this.#watchAbort?.abort();
     await this.#running;
-    await this.#resyncing;
-    await this.#tail;
+    // A resync still waiting for its answer is not awaited: once stopped, it delivers nothing.
     this.#options.client.close();
+    await this.#tail;
   }
 
   #deliver(observation: PodObservation): Promise<void> {
@@ -352,9 +351,7 @@ export class PodsApiSource implements PodSource {
     this.#timers.clearTimeout(this.#resyncTimer);
     if (this.#stopped) return;
     this.#resyncTimer = this.#timers.setTimeout(() => {
-      this.#resyncing = this.#resync().finally(() => {
-        this.#resyncing = undefined;
-      });
+      this.#resync().catch((error: unknown) => this.#options.hooks?.resyncFailed?.(error));
     }, ms);
   }
 
