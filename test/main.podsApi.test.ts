@@ -222,3 +222,79 @@ test('the kubelet initializing: /pods is polled meanwhile, then the stream alone
   const spans = r.receiver.spans;
   t.is(new Set(spans.map((s) => s.spanId)).size, spans.length);
 });
+
+test('a kubelet restart under the stream (watch dropped, FAILED_PRECONDITION, refused, empty, partial /pods): every reported end once, nothing ended early', async (t) => {
+  const AGENT_UID = '6f0b3c1e-2d4a-4e8b-9c7d-5a1f0e2b3c4d';
+  const r = await createRig({ nodeName: NODE, podsApi: true, env: { POD_UID: AGENT_UID } });
+  rigs.push(r);
+  const own: PodScript = {
+    name: 'kubelet-span-exporter-7xk2p',
+    uid: AGENT_UID,
+    namespace: 'kubelet-span-exporter',
+    creationTimestamp: sec(0),
+    nodeName: NODE,
+    containers: [{ name: 'agent', runs: [{ startedAt: sec(0) }] }],
+  };
+  const job = (name: string, start: number, end: number): PodScript => ({
+    name,
+    namespace: 'litmus',
+    labels: { chaosUID: 'run-1' },
+    creationTimestamp: sec(start - 1),
+    restartPolicy: 'Never',
+    nodeName: NODE,
+    containers: [
+      {
+        name: 'main',
+        env: { TRACEPARENT: `00-${TRACE}-${HELPER_PARENT}-01` },
+        runs: [{ startedAt: sec(start), finishedAt: sec(end) }],
+      },
+    ],
+  });
+  const scripts: [PodScript, number, number][] = [
+    [own, 0, 99],
+    [job('exp-job-x1', 1, 40), 0, 44],
+    [job('helper-a', 3, 24), 2, 26],
+    [job('helper-b', 28, 30), 27, 32],
+  ];
+  const listAt = (s: number) =>
+    scripts.filter(([, from, to]) => from <= s && s < to).map(([p]) => podAt(p, sec(s)));
+  r.start();
+  await r.podsApi?.waitForWatches(1);
+  let restart: Promise<void> | undefined;
+  for (let s = 0; s <= 48; s++) {
+    const pods = listAt(s);
+    r.podsApi?.setPods(pods);
+    r.kubelet.setBody(podListBody(pods));
+    if (s === 6 && r.podsApi) {
+      // the kubelet goes away: the watch drops, the new kubelet initializes while /pods restarts
+      r.podsApi.initializing = true;
+      r.podsApi.dropWatches();
+      const api = r.podsApi;
+      restart = r.kubelet.restart({ refusedMs: 600, emptyMs: 1600, partialMs: 1200 }).then(() => {
+        api.initializing = false;
+      });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  await restart;
+  await r.receiver.waitFor((s) => s.filter((x) => x.name.startsWith('pod ')).length >= 3, 30_000);
+  const spans = r.receiver.spans;
+  for (const [name, start, end] of [
+    ['exp-job-x1', 1, 40],
+    ['helper-a', 3, 24],
+    ['helper-b', 28, 30],
+  ] as const) {
+    const runs = spans.filter(
+      (x) => x.name === 'container main' && x.resource['k8s.pod.name'] === name,
+    );
+    t.is(runs.length, 1, `${name}: one container span`);
+    t.is(runs[0]?.startNs, ns(start), `${name}: reported start`);
+    t.is(runs[0]?.endNs, ns(end), `${name}: reported end, not an estimate`);
+  }
+  const exp = spans.find((x) => x.name === 'pod exp-job-x1');
+  t.is(exp?.endNs, ns(40), 'the experiment pod ends with its container, not at the restart');
+  t.is(new Set(spans.map((x) => x.spanId)).size, spans.length, 'nothing twice');
+  t.true(r.kubelet.requests > 0, '/pods was polled while the stream was down');
+  t.true((r.podsApi?.calls.watchPods ?? 0) >= 3, 'the watch was opened again');
+  await r.agent?.stop();
+});
