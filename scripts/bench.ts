@@ -13,6 +13,9 @@
  * then the floor: a child process fetching the same body over HTTPS (keep-alive; the stand-in, as a kubelet, never compresses) and
  * `JSON.parse`-ing it, CPU from its `process.cpuUsage()`; and the agent's steady RSS.
  * Agent CPU is utime+stime from /proc/<pid>/stat; polls are counted at the kubelet stand-in.
+ * Then the watch case (110 pods; the smoke size with `--smoke`): the same churn fed to a kubelet
+ * Pods API server as well, the agent watching it (`KUBELET_PODS_API_SOCKET`): agent CPU per wall
+ * second, `/pods` requests meanwhile, exit → span latency.
  * Medians over the repetitions are reported; results go to bench/results.json.
  *
  *   tsx scripts/bench.ts [--smoke] [--sizes 30,110] [--reps N] [--out FILE]
@@ -334,6 +337,61 @@ async function benchSize(pods: number, s: Settings): Promise<SizeResult> {
   }
 }
 
+/** The watch case: the same churn through the kubelet Pods API instead of `/pods` polling. */
+interface WatchResult {
+  readonly pods: number;
+  /** Agent CPU per wall second while the timeline churns (ms/s). */
+  readonly cpuMsPerSecond: number;
+  /** `/pods` requests at the stand-in while the stream was healthy. */
+  readonly podsRequests: number;
+  readonly watchesOpened: number;
+  readonly latenciesMs: number[];
+  readonly latencyP50Ms: number;
+  readonly latencyP99Ms: number;
+}
+
+/**
+ * `pods` on the node, churning at speed 1 for `reps × churnSeconds`, fed to a Pods API server (no
+ * status lag) and to the `/pods` stand-in alike; the agent watches the socket. Latency: the second
+ * the simulator serves a terminated container → its span at the receiver.
+ */
+async function benchWatch(pods: number, s: Settings): Promise<WatchResult> {
+  const unrelated = Math.max(0, pods - churnPodsListed({}));
+  const seconds = Math.ceil(s.reps * s.churnSeconds);
+  const timeline = scriptedTimeline(
+    churnTimelineDocument({ node: NODE, unrelatedPods: unrelated, durationSeconds: seconds + 12 }),
+  );
+  const rig = await startAgentRig({ nodeName: NODE, env: { POLL_INTERVAL }, podsApi: true });
+  try {
+    await rig.podsApi?.waitForWatches(1);
+    const sim = createNodeSimulator({
+      timeline,
+      standIn: rig.kubelet,
+      ...(rig.podsApi ? { podsApi: rig.podsApi } : {}),
+      rebase: true,
+    });
+    sim.seek(0);
+    const log = recordArrivals(rig.receiver);
+    await sim.play(s.warmupSeconds);
+    const requests0 = rig.kubelet.requests;
+    const churn = await measure(rig, () => sim.play((sim.current ?? 0) + seconds));
+    await sleep(1500); // last exits reach the receiver
+    const latenciesMs = latencies(rig, sim, log);
+    log.stop();
+    return {
+      pods,
+      cpuMsPerSecond: churn.cpuMs / (churn.wallMs / 1000),
+      podsRequests: rig.kubelet.requests - requests0,
+      watchesOpened: rig.podsApi?.calls.watchPods ?? 0,
+      latenciesMs,
+      latencyP50Ms: percentile(latenciesMs, 50),
+      latencyP99Ms: percentile(latenciesMs, 99),
+    };
+  } finally {
+    await rig.close();
+  }
+}
+
 const f = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 
 /** The results table (markdown-compatible). */
@@ -399,11 +457,17 @@ async function main(): Promise<void> {
     process.stderr.write(`bench: ${size} pods...\n`);
     results.push(await benchSize(size, s));
   }
+  const watchSize = s.smoke ? (s.sizes[0] ?? 30) : 110;
+  process.stderr.write(`bench: ${watchSize} pods, Pods API watch...\n`);
+  const watch = await benchWatch(watchSize, s);
   const info = machine();
   process.stdout.write(
     `kubelet-span-exporter bench${s.smoke ? ' (smoke)' : ''}: POLL_INTERVAL=${POLL_INTERVAL}, ` +
       `${s.reps} rep(s), medians; node ${info.node}, ${info.cpuModel}, nproc ${info.nproc}\n` +
-      `${table(results)}\n`,
+      `${table(results)}\n` +
+      `Pods API watch, ${watch.pods} pods churning: agent CPU ${f(watch.cpuMsPerSecond, 1)} ms/s, ` +
+      `/pods requests ${watch.podsRequests}, watches opened ${watch.watchesOpened}, exit→span p50/p99 ` +
+      `${f(watch.latencyP50Ms, 0)}/${f(watch.latencyP99Ms, 0)} ms (n=${watch.latenciesMs.length})\n`,
   );
   if (s.out !== undefined) {
     mkdirSync(dirname(s.out), { recursive: true });
@@ -423,8 +487,11 @@ async function main(): Promise<void> {
         latency:
           'simulator starts serving a terminated container → its span arrives at the receiver',
         spansPerSecond: `burst of ${s.burstPods} finished traced pods: spans / (last arrival - served)`,
+        watch:
+          'KUBELET_PODS_API_SOCKET: the churn fed to a Pods API server without status lag; agent CPU per wall second, /pods requests during it, exit latency as above',
       },
       results,
+      watch,
     };
     writeFileSync(s.out, `${JSON.stringify(doc, null, 2)}\n`);
     process.stderr.write(`bench: wrote ${s.out}\n`);
