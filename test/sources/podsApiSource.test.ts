@@ -11,7 +11,9 @@ import * as grpc from '@grpc/grpc-js';
 import test from 'ava';
 import { buildPod, plusSeconds, type RawObject } from '../../sim/podBuilder.js';
 import { PodsApiServer, type PodsApiServerOptions } from '../../sim/podsapi/podsApiServer.js';
+import { podToProtoMessage } from '../../sim/podsapi/podToProtoMessage.js';
 import { encodePodMessage } from '../../sim/podsapi/simPodsApiProto.js';
+import { seededRandom } from '../../sim/timeline/seededRandom.js';
 import { parsePodSelector } from '../../src/core/podSelector.js';
 import type { TrackerNotice } from '../../src/core/podTracker.js';
 import type { SpanData } from '../../src/core/spanData.js';
@@ -332,6 +334,42 @@ test('junk survives: undecodable bytes, a pod without uid, an unknown event type
   t.deepEqual(h.bad, ['undecodable', 'no_uid', 'undecodable']);
   t.true(h.events.includes('UNKNOWN'));
   t.deepEqual(h.reconnects, []);
+});
+
+test('fuzzed messages: 300 random payloads and types, mutated real pods; the stream survives them all', async (t) => {
+  const h = await start(t, { pods: [pod('a')] });
+  await until(() => h.observations.length === 1, 'the initial list');
+  const random = seededRandom(14);
+  const real = encodePodMessage(podToProtoMessage(pod('m')));
+  const types = ['ADDED', 'MODIFIED', 'DELETED', 'INITIAL_SYNC_COMPLETE', 0, 5, 99] as const;
+  for (let i = 0; i < 300; i++) {
+    let bytes: Buffer;
+    if (i % 2 === 0) {
+      bytes = Buffer.from(
+        Array.from({ length: Math.floor(random() * 64) }, () => Math.floor(random() * 256)),
+      );
+    } else {
+      // a real pod with a few bytes flipped or cut short
+      bytes = Buffer.from(real);
+      for (let k = 0; k < 3; k++)
+        bytes[Math.floor(random() * bytes.length)] = Math.floor(random() * 256);
+      if (random() < 0.3) bytes = bytes.subarray(0, Math.floor(random() * bytes.length));
+    }
+    h.server.sendRaw(types[Math.floor(random() * types.length)] ?? 'MODIFIED', bytes);
+  }
+  h.server.setPods([pod('a', 'Succeeded')]);
+  await until(
+    () =>
+      h.observations.some(
+        (o) => o.kind === 'upsert' && o.pod.name === 'a' && o.pod.phase === 'Succeeded',
+      ),
+    'the real change after the junk',
+  );
+  t.deepEqual(h.reconnects, [], 'never reconnected');
+  t.true(h.bad.length > 0);
+  t.true(h.source.live);
+  // whatever decoded was a pod; nothing the fuzz produced was delivered as a list
+  t.deepEqual(h.observations.filter((o) => o.kind === 'list').length, 1);
 });
 
 /** A pod of two containers: `main` running or exited, `side` running (the pod stays live). */
