@@ -14,7 +14,8 @@
  *   follows `confirmGoneMs` later, so the tracker's gone rule (missing from two lists, for
  *   `GONE_AFTER`) decides within seconds rather than at the next periodic resync.
  * - Failures: `FAILED_PRECONDITION` (kubelet initializing), `UNAVAILABLE`, `RESOURCE_EXHAUSTED`, a
- *   stream that ended or failed otherwise → reconnect after a back-off (doubling from
+ *   watch whose initial sync does not complete within `initialSyncTimeoutMs`, a stream that ended
+ *   or failed otherwise → reconnect after a back-off (doubling from
  *   `initialBackoffMs`, capped at `maxBackoffMs`); `UNIMPLEMENTED` on every version (the feature gate
  *   off) or no socket file → try again after `unavailableRetryMs`. Meanwhile the source is not
  *   live: {@link PodsApiSourceHooks.availability} tells the composition (`FallbackSource`) to poll
@@ -98,6 +99,11 @@ export interface PodsApiSourceOptions {
   readonly maxBackoffMs?: number;
   /** Wait before trying again when the API is not there (no socket, UNIMPLEMENTED) (ms). @default 300000 */
   readonly unavailableRetryMs?: number;
+  /**
+   * A watch whose initial sync is not complete this long after it was opened is cancelled and
+   * counts as down (`hung`) (ms). @default 30000
+   */
+  readonly initialSyncTimeoutMs?: number;
   /** Whether the socket file exists. @default `existsSync(socketPath)` */
   readonly socketExists?: () => boolean;
   readonly hooks?: PodsApiSourceHooks;
@@ -267,6 +273,11 @@ export class PodsApiSource implements PodSource {
     this.#watchAbort = abort;
     const initial: KubeletPod[] = [];
     let synced = false;
+    // A socket that accepts but never completes the initial sync is as good as down.
+    const syncDeadline = this.#timers.setTimeout(() => {
+      this.#cancelReason = 'hung';
+      abort.abort();
+    }, this.#options.initialSyncTimeoutMs ?? 30_000);
     try {
       for await (const event of this.#options.client.watch(abort.signal)) {
         this.#lastActivityMs = this.#timers.now();
@@ -274,6 +285,7 @@ export class PodsApiSource implements PodSource {
         if (event.type === 'INITIAL_SYNC_COMPLETE') {
           if (synced) continue;
           synced = true;
+          this.#timers.clearTimeout(syncDeadline);
           this.#failures = 0;
           this.#streamUids.clear();
           for (const pod of initial) this.#streamUids.add(pod.uid);
@@ -308,6 +320,7 @@ export class PodsApiSource implements PodSource {
         }
       }
     } finally {
+      this.#timers.clearTimeout(syncDeadline);
       this.#watchAbort = undefined;
     }
   }

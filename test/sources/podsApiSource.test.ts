@@ -434,3 +434,27 @@ test('no socket: down, tried again every 5 minutes, live once the kubelet serves
   await until(() => h.observations.length === 1, 'the initial list');
   t.deepEqual(h.availability, ['down no_socket', 'live']);
 });
+
+test('a socket that accepts a watch but never completes its initial sync: down (hung) after 30 s', async (t) => {
+  let opened = 0;
+  const silent = {
+    async *watch(signal?: AbortSignal) {
+      opened++;
+      await new Promise<void>((_resolve, reject) =>
+        signal?.addEventListener('abort', () =>
+          reject(Object.assign(new Error('1 CANCELLED'), { code: grpc.status.CANCELLED })),
+        ),
+      );
+    },
+    listPods: async () => [],
+    close: () => {},
+  };
+  const h = await start(t, { pods: [pod('a')] }, { client: silent as never });
+  await until(() => opened === 1, 'the watch opened');
+  await h.timers.advance(29_999);
+  t.deepEqual(h.reconnects, []);
+  await h.timers.advance(1);
+  await until(() => h.reconnects.length === 1, 'the deadline');
+  t.deepEqual(h.reconnects, [{ reason: 'hung', retryInMs: 250 }]);
+  t.deepEqual(h.availability, ['down hung']);
+});
