@@ -78,7 +78,7 @@ interface Scenario {
   readonly last: string;
 }
 
-const { runner, experiment, helper, stress, withInit } = e2ePods({ sec });
+const { runner, experiment, helper, stress, withInit, bad, none, good } = e2ePods({ sec });
 const filler = [unrelatedPod(1, NODE), unrelatedPod(2, NODE)];
 
 const LITMUS: Scenario = {
@@ -117,7 +117,16 @@ async function play(
   return { r, spans: [...r.receiver.spans] };
 }
 
-for (const scenario of [LITMUS, OOM, INIT]) {
+const CONTEXTS: Scenario = {
+  name: 'invalid, missing and good trace contexts',
+  steps: [
+    [podAt(bad, sec(3)), podAt(none, sec(3)), podAt(good, sec(3))],
+    [podAt(bad, sec(4)), podAt(none, sec(4)), podAt(good, sec(4))],
+  ],
+  last: 'pod good-ctx',
+};
+
+for (const scenario of [LITMUS, OOM, INIT, CONTEXTS]) {
   test(`${scenario.name}: the Pods API watch and /pods polling build the same spans; no /pods request on the stream`, async (t) => {
     const [polling, stream] = await Promise.all([
       play('polling', scenario),
@@ -297,4 +306,17 @@ test('a kubelet restart under the stream (watch dropped, FAILED_PRECONDITION, re
   t.true(r.kubelet.requests > 0, '/pods was polled while the stream was down');
   t.true((r.podsApi?.calls.watchPods ?? 0) >= 3, 'the watch was opened again');
   await r.agent?.stop();
+});
+
+test('tracing disabled: neither the socket nor /pods is touched', async (t) => {
+  const r = await createRig({ nodeName: NODE, podsApi: true, env: { TRACING_ENABLED: 'false' } });
+  rigs.push(r);
+  r.podsApi?.setPods([podAt(helper, sec(30))]);
+  const agent = r.start();
+  await agent.waitForLog((l) => l.msg?.startsWith('started with tracing disabled') ?? false);
+  // give a watcher or poller every chance to connect before checking nothing happened
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  t.deepEqual(r.podsApi?.calls, { watchPods: 0, listPods: 0, getPod: 0 });
+  t.is(r.kubelet.requests, 0);
+  t.is(await agent.stop(), 0);
 });

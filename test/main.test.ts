@@ -26,7 +26,9 @@ import { experimentClock } from './support/experimentClock.js';
 
 // Experiment times start two minutes ago: inside the default catch-up window, never in the future.
 const { sec, ns } = experimentClock(120);
-const { runner, experiment, helper, notSelected, stress, withInit } = e2ePods({ sec });
+const { runner, experiment, helper, notSelected, stress, withInit, bad, none, good } = e2ePods({
+  sec,
+});
 
 const rigs: Rig[] = [];
 /** The agent a test started (fails loudly when there is none). */
@@ -203,39 +205,6 @@ test('init containers: a span per init container and an initialization phase', a
 
 test('invalid and missing contexts: no spans, one warning per invalid pod', async (t) => {
   const r = await rig();
-  const bad: PodScript = {
-    name: 'bad-ctx',
-    namespace: 'litmus',
-    labels: { chaosUID: 'x' },
-    creationTimestamp: sec(0),
-    restartPolicy: 'Never',
-    nodeName: NODE,
-    containers: [
-      {
-        name: 'c',
-        env: {
-          TRACE_PARENT: '{"traceparent":"00-00000000000000000000000000000000-a1b2c3d4e5f60718-01"}',
-        },
-        runs: [{ startedAt: sec(1), finishedAt: sec(2) }],
-      },
-    ],
-  };
-  const none: PodScript = {
-    ...bad,
-    name: 'no-ctx',
-    containers: [{ name: 'c', runs: [{ startedAt: sec(1), finishedAt: sec(2) }] }],
-  };
-  const good: PodScript = {
-    ...bad,
-    name: 'good-ctx',
-    containers: [
-      {
-        name: 'c',
-        env: { TRACEPARENT: `00-${TRACE}-${HELPER_PARENT}-01` },
-        runs: [{ startedAt: sec(1), finishedAt: sec(2) }],
-      },
-    ],
-  };
   r.start();
   await serve(r, [podAt(bad, sec(3)), podAt(none, sec(3)), podAt(good, sec(3))]);
   await serve(r, [podAt(bad, sec(4)), podAt(none, sec(4)), podAt(good, sec(4))]);

@@ -1,6 +1,6 @@
 /**
  * The pods of the end-to-end scenarios (a Litmus container-kill experiment, an OOM-killed and
- * restarted container, init containers), shared by the tests that run them through each pod source.
+ * restarted container, init containers, invalid / missing / good trace contexts), shared by the tests that run them through each pod source.
  * Times come from the test's {@link ExperimentClock}.
  */
 import type { PodScript } from '../../sim/podBuilder.js';
@@ -138,5 +138,39 @@ export function e2ePods({ sec }: Pick<ExperimentClock, 'sec'>) {
       },
     ],
   };
-  return { runner, experiment, helper, notSelected, stress, withInit };
+
+  const bad: PodScript = {
+    name: 'bad-ctx',
+    namespace: 'litmus',
+    labels: { chaosUID: 'x' },
+    creationTimestamp: sec(0),
+    restartPolicy: 'Never',
+    nodeName: NODE,
+    containers: [
+      {
+        name: 'c',
+        env: {
+          TRACE_PARENT: '{"traceparent":"00-00000000000000000000000000000000-a1b2c3d4e5f60718-01"}',
+        },
+        runs: [{ startedAt: sec(1), finishedAt: sec(2) }],
+      },
+    ],
+  };
+  const none: PodScript = {
+    ...bad,
+    name: 'no-ctx',
+    containers: [{ name: 'c', runs: [{ startedAt: sec(1), finishedAt: sec(2) }] }],
+  };
+  const good: PodScript = {
+    ...bad,
+    name: 'good-ctx',
+    containers: [
+      {
+        name: 'c',
+        env: { TRACEPARENT: `00-${TRACE}-${HELPER_PARENT}-01` },
+        runs: [{ startedAt: sec(1), finishedAt: sec(2) }],
+      },
+    ],
+  };
+  return { runner, experiment, helper, notSelected, stress, withInit, bad, none, good };
 }
