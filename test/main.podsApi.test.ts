@@ -320,3 +320,36 @@ test('tracing disabled: neither the socket nor /pods is touched', async (t) => {
   t.is(r.kubelet.requests, 0);
   t.is(await agent.stop(), 0);
 });
+
+test('SIGKILL twice on the stream, restarted on the same STATE_DIR: every span of the uninterrupted run arrives, at most 3 duplicates per kill', async (t) => {
+  const reference = await play('stream', LITMUS);
+  const r = await startRig('stream');
+  const api = r.podsApi;
+  if (!api) return t.fail('no Pods API');
+  let kills = 0;
+  for (const [i, step] of LITMUS.steps.entries()) {
+    api.setPods(step);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    if (i === 1 || i === 3) {
+      const opened = api.calls.watchPods;
+      await r.agent?.stop('SIGKILL');
+      kills++;
+      r.start();
+      const deadline = Date.now() + 20_000;
+      while (api.calls.watchPods === opened && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }
+  }
+  await r.receiver.waitFor((s) => s.some((x) => x.name === LITMUS.last));
+  await r.agent?.stop();
+  const got = r.receiver.spans.map((s) => s.spanId);
+  const missing = reference.spans.filter((s) => !got.includes(s.spanId)).map((s) => s.name);
+  t.deepEqual(missing, [], 'nothing lost');
+  const duplicates = got.length - new Set(got).size;
+  t.true(duplicates <= kills * 3, `${duplicates} duplicated`);
+  t.is(r.kubelet.requests, 0);
+  t.log(
+    `${kills} kills: ${reference.spans.length} spans expected, 0 lost, ${duplicates} duplicated`,
+  );
+});
