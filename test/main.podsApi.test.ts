@@ -7,7 +7,7 @@
  */
 import test from 'ava';
 import { createRig, polled, type Rig } from '../sim/agentRig.js';
-import type { ReceivedSpan } from '../sim/otlpReceiver.js';
+import { type ReceivedSpan, startOtlpReceiver } from '../sim/otlpReceiver.js';
 import {
   type PodScript,
   podAt,
@@ -352,4 +352,28 @@ test('SIGKILL twice on the stream, restarted on the same STATE_DIR: every span o
   t.log(
     `${kills} kills: ${reference.spans.length} spans expected, 0 lost, ${duplicates} duplicated`,
   );
+});
+
+test('collector down while the stream delivers, then back: every span of the uninterrupted run, once', async (t) => {
+  const reference = await play('stream', LITMUS);
+  const expected = reference.spans.map((s) => s.spanId);
+  const r = await createRig({
+    nodeName: NODE,
+    podsApi: true,
+    env: { EXPORT_RETRY_MAX_BACKOFF: '400ms' },
+  });
+  rigs.push(r);
+  const port = r.receiver.port;
+  await r.receiver.close();
+  const agent = r.start();
+  await r.podsApi?.waitForWatches(1);
+  for (const step of LITMUS.steps) r.podsApi?.setPods(step);
+  await agent.waitForLog((l) => l.msg === 'span export failed; retrying');
+  r.receiver = await startOtlpReceiver({ port });
+  await r.receiver.waitFor((s) => expected.every((id) => s.some((x) => x.spanId === id)), 30_000);
+  const got = r.receiver.spans.map((s) => s.spanId);
+  t.is(got.length - new Set(got).size, 0, 'no duplicates');
+  t.is(new Set(got).size, expected.length);
+  t.is(r.kubelet.requests, 0);
+  await agent.stop();
 });
