@@ -1,9 +1,12 @@
 /**
- * End-to-end: the same scenarios through the real entry point (`node dist/main.js`) with each pod
- * source, `/pods` polling and the kubelet Pods API watch (`KUBELET_PODS_API_SOCKET`), compared
- * span by span: same span ids, names, parents, status and reported times (uncertainty attributes,
- * and the ends nobody reported, may differ: the stream is fresher). While the stream is healthy the
- * agent makes no `/pods` request. `npm test` builds dist/ first.
+ * End-to-end: the real entry point (`node dist/main.js`) with each pod source, `/pods` polling and
+ * the kubelet Pods API watch (`KUBELET_PODS_API_SOCKET`). The Litmus flow, OOM kill and restart,
+ * init containers and trace contexts run on both and are compared span by span: same span ids,
+ * names, parents, status and reported times (uncertainty attributes, and the ends nobody
+ * reported, may differ: the stream is fresher); while the stream is healthy the agent makes no
+ * `/pods` request. On the stream also: a 300 ms helper, the kubelet initializing (fallback to
+ * polling and back), a kubelet restart, tracing disabled, SIGKILL recovery, a collector outage.
+ * `npm test` builds dist/ first.
  */
 import test from 'ava';
 import { createRig, polled, type Rig } from '../sim/agentRig.js';
