@@ -14,6 +14,9 @@
  *   POLL_INTERVAL. Agent CPU per poll and per second, `reps` windows; for every container exit
  *   the latency from the stand-in first serving its terminated status to its span arriving;
  * - burst: N finished traced pods appear at once: spans per second through the export path.
+ * - watch (110 pods; the smoke size with `--smoke`): the same churn fed to a kubelet Pods API
+ *   server as well, the agent watching its socket (`KUBELET_PODS_API_SOCKET`): agent CPU per wall
+ *   second, `/pods` requests meanwhile, exit → span latency.
  *
  * Agent CPU: the scheduler's run time of all its threads (`/proc/<pid>/task/<tid>/sched`, ns;
  * utime+stime of `/proc/<pid>/stat` where that is missing); polls are counted at the stand-in;
@@ -390,6 +393,67 @@ async function benchSize(pods: number, s: Settings): Promise<SizeResult> {
   }
 }
 
+/** The watch case: the same churn through the kubelet Pods API instead of `/pods` polling. */
+interface WatchResult {
+  readonly pods: number;
+  /** Agent CPU per wall second while the timeline churns (ms/s). */
+  readonly cpuMsPerSecond: number;
+  /** `/pods` requests at the stand-in while the stream was healthy. */
+  readonly podsRequests: number;
+  readonly watchesOpened: number;
+  readonly latenciesMs: number[];
+  readonly latencyP50Ms: number;
+  readonly latencyP99Ms: number;
+}
+
+/**
+ * `pods` on the node, churning at speed 1 for `reps × churnSeconds`, fed to a Pods API server (no
+ * status lag) and to the `/pods` stand-in alike; the agent watches the socket. Latency: the second
+ * the simulator serves a terminated container → its span at the receiver.
+ */
+async function benchWatch(pods: number, s: Settings): Promise<WatchResult> {
+  const unrelated = Math.max(0, pods - churnPodsListed({}));
+  const seconds = Math.ceil(s.reps * s.busySeconds);
+  const timeline = scriptedTimeline(
+    churnTimelineDocument({ node: NODE, unrelatedPods: unrelated, durationSeconds: seconds + 12 }),
+  );
+  const rig = await startAgentRig({
+    nodeName: NODE,
+    env: { POLL_INTERVAL: `${POLL_INTERVAL_MS}ms` },
+    podsApi: true,
+  });
+  try {
+    await rig.podsApi?.waitForWatches(1);
+    const sim = createNodeSimulator({
+      timeline,
+      standIn: rig.kubelet,
+      ...(rig.podsApi ? { podsApi: rig.podsApi } : {}),
+      rebase: true,
+    });
+    sim.seek(0);
+    const log = recordArrivals(rig.receiver);
+    await sim.play(s.warmupSeconds);
+    const requests0 = rig.kubelet.requests;
+    const churn = await measure(rig, () => sim.play((sim.current ?? 0) + seconds));
+    await sleep(1500); // last exits reach the receiver
+    const latenciesMs = latencies(rig, sim, log).map((l) => l.ms);
+    log.stop();
+    return {
+      pods,
+      cpuMsPerSecond: churn.cpuMs / (churn.wallMs / 1000),
+      podsRequests: rig.kubelet.requests - requests0,
+      watchesOpened: rig.podsApi?.calls.watchPods ?? 0,
+      latenciesMs,
+      latencyP50Ms: percentile(latenciesMs, 50),
+      latencyP99Ms: percentile(latenciesMs, 99),
+    };
+  } finally {
+    await rig.close();
+  }
+}
+
+const f = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+
 function machine() {
   let distro = '';
   try {
@@ -423,6 +487,9 @@ async function main(): Promise<void> {
     process.stderr.write(`bench: ${size} pods... (load ${load().join(' ')})\n`);
     results.push(await benchSize(size, s));
   }
+  const watchSize = s.smoke ? (s.sizes[0] ?? 30) : 110;
+  process.stderr.write(`bench: ${watchSize} pods, Pods API watch...\n`);
+  const watch = await benchWatch(watchSize, s);
   const loadAfter = load();
   const info = machine();
   const figures = results.map((r) => r.figures);
@@ -440,7 +507,10 @@ async function main(): Promise<void> {
       results
         .filter((r) => r.agentWarnings.length > 0)
         .map((r) => `${r.figures.pods} pods: agent warnings: ${r.agentWarnings.join(' | ')}\n`)
-        .join(''),
+        .join('') +
+      `Pods API watch, ${watch.pods} pods churning: agent CPU ${f(watch.cpuMsPerSecond, 1)} ms/s, ` +
+      `/pods requests ${watch.podsRequests}, watches opened ${watch.watchesOpened}, exit→span p50/p99 ` +
+      `${f(watch.latencyP50Ms, 0)}/${f(watch.latencyP99Ms, 0)} ms (n=${watch.latenciesMs.length})\n`,
   );
   if (s.out !== undefined) {
     mkdirSync(dirname(s.out), { recursive: true });
@@ -474,12 +544,15 @@ async function main(): Promise<void> {
         latency:
           'the stand-in first serves a terminated container (after the status lag) → its span arrives at the receiver',
         spansPerSecond: `burst of ${s.burstPods} finished traced pods: spans / (last arrival - served)`,
+        watch:
+          'KUBELET_PODS_API_SOCKET: the churn fed to a Pods API server without status lag; agent CPU per wall second, /pods requests during it, exit latency as above',
       },
       results: results.map((r) => ({
         ...r,
         derived: derive(r.figures),
         targets: targetChecks(r.figures),
       })),
+      watch,
     };
     writeFileSync(s.out, `${JSON.stringify(doc, null, 2)}\n`);
     process.stderr.write(`bench: wrote ${s.out}\n`);

@@ -2,7 +2,8 @@
  * The one bench of the end-to-end tests, the demo, the benchmark and the precision study: the real
  * agent (`node dist/main.js`, build first with `npm run build`) as a child process whose JSON log
  * lines are parsed, a kubelet stand-in (HTTPS, its CA and bearer token written to files), an
- * OTLP/gRPC receiver, and the environment that points the agent at them, exactly as in a cluster.
+ * OTLP/gRPC receiver, optionally a kubelet Pods API on a unix socket, and the environment that
+ * points the agent at them, exactly as in a cluster.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,6 +17,7 @@ import {
 } from './kubeletStandIn.js';
 import { type OtlpReceiver, startOtlpReceiver } from './otlpReceiver.js';
 import { podListBody } from './podBuilder.js';
+import { PodsApiServer, type PodsApiServerOptions } from './podsapi/podsApiServer.js';
 
 /** One JSON log line of the agent (pino), or a raw line that was not JSON. */
 export type LogLine = Record<string, unknown> & { msg?: string; level?: string };
@@ -123,6 +125,11 @@ export interface Rig {
   readonly kubelet: KubeletStandIn;
   /** Replaceable: a test can close it and start another on the same port (collector outage). */
   receiver: OtlpReceiver;
+  /**
+   * The kubelet Pods API on `<dir>/pods-api.sock` when {@link RigOptions.podsApi} asked for one
+   * (the agent's `KUBELET_PODS_API_SOCKET` points at it).
+   */
+  readonly podsApi: PodsApiServer | undefined;
   /** Temporary directory with `ca.crt`, `token` and the agent's `state/`; removed on close. */
   readonly dir: string;
   /** The agent's environment (file paths and loopback URLs only). */
@@ -142,6 +149,13 @@ export interface RigOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** The kubelet stand-in's options (seed, random faults, ...). @default a real kubelet's ways */
   readonly kubelet?: KubeletStandInOptions;
+  /**
+   * Also serve a kubelet Pods API on a unix socket in the rig's directory and pass it to the
+   * agent as `KUBELET_PODS_API_SOCKET` (`true`, or the server's options). Feed it with
+   * `createNodeSimulator({ podsApi: rig.podsApi, ... })` or `rig.podsApi.setPods`.
+   * @default false
+   */
+  readonly podsApi?: boolean | Omit<PodsApiServerOptions, 'socketPath'>;
 }
 
 /** Starts the stand-in and the receiver (not the agent: tests may change files first). */
@@ -152,6 +166,13 @@ export async function createRig(options: RigOptions = {}): Promise<Rig> {
   writeFileSync(join(dir, 'ca.crt'), kubelet.caPem);
   writeFileSync(join(dir, 'token'), kubelet.token, { mode: 0o600 });
   kubelet.setBody(podListBody([]));
+  const podsApi =
+    options.podsApi === undefined || options.podsApi === false
+      ? undefined
+      : await PodsApiServer.start({
+          ...(options.podsApi === true ? {} : options.podsApi),
+          socketPath: join(dir, 'pods-api.sock'),
+        });
   const env: Record<string, string> = {
     NODE_NAME: options.nodeName ?? 'worker-1',
     KUBELET_URL: kubelet.url,
@@ -163,11 +184,13 @@ export async function createRig(options: RigOptions = {}): Promise<Rig> {
     HTTP_PORT: '0',
     STATE_DIR: join(dir, 'state'),
     LOG_LEVEL: 'info',
+    ...(podsApi === undefined ? {} : { KUBELET_PODS_API_SOCKET: podsApi.target }),
     ...options.env,
   };
   const rig: Rig = {
     kubelet,
     receiver,
+    podsApi,
     dir,
     env,
     agent: undefined,
@@ -179,6 +202,7 @@ export async function createRig(options: RigOptions = {}): Promise<Rig> {
       await rig.agent?.stop('SIGKILL');
       await kubelet.close();
       await rig.receiver.close();
+      await podsApi?.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -83,7 +83,7 @@ export class Agent {
     return this.#parts.source.lastAttemptMs;
   }
 
-  /** The source has delivered a list at least once. */
+  /** The source has delivered a full list at least once (a poll, or a stream's initial sync). */
   get ready(): boolean {
     return this.#everSucceeded;
   }
@@ -122,21 +122,25 @@ export class Agent {
         reporter.listRead(observation.diagnostics);
         const pods = observation.pods;
         const context = await this.#contextFor(pods, observation.context);
-        await this.#apply(tracker.observe(pods, observation.at, context), pods.length);
+        await this.#apply(tracker.observe(pods, observation.at, context), pods.length, 'list');
         return;
       }
       case 'upsert': {
         if (!tracker.observePod)
           throw new Error('upsert observations: not supported by this tracker');
         const context = await this.#contextFor([observation.pod], {});
-        await this.#apply(tracker.observePod(observation.pod, observation.at, context), 1);
+        await this.#apply(
+          tracker.observePod(observation.pod, observation.at, context),
+          1,
+          'change',
+        );
         return;
       }
       case 'deleted':
         if (!tracker.observeDeleted) {
           throw new Error('deleted observations: not supported by this tracker');
         }
-        await this.#apply(tracker.observeDeleted(observation.uid, observation.at), 0);
+        await this.#apply(tracker.observeDeleted(observation.uid, observation.at), 0, 'change');
         return;
     }
   }
@@ -157,9 +161,14 @@ export class Agent {
   /**
    * Records the observation in the checkpoint (the tracker's change and the spans it built, one
    * record), then queues the spans: an acknowledgement can never precede the record. Pending spans
-   * the checkpoint let go to stay within its bound leave the queue too.
+   * the checkpoint let go to stay within its bound leave the queue too. Only a `list` (a poll, or a
+   * push source's full view) makes the agent ready; a single-pod `change` only follows one.
    */
-  async #apply(result: TrackerResult<TrackerNotice>, selected: number): Promise<void> {
+  async #apply(
+    result: TrackerResult<TrackerNotice>,
+    selected: number,
+    what: 'list' | 'change',
+  ): Promise<void> {
     const { tracker, queue, reporter, checkpoint } = this.#parts;
     for (const notice of result.notices) reporter.notice(notice);
     if (checkpoint) {
@@ -168,13 +177,18 @@ export class Agent {
       void checkpoint.compactIfNeeded();
     }
     if (result.spans.length > 0) queue.enqueue(result.spans);
-    reporter.listApplied({
+    const applied = {
       selected,
       spans: result.spans.length,
       trackedPods: tracker.trackedPods,
       traced: tracker.tracedPodsByOrigin(),
       pendingSpans: queue.pending,
-    });
+    };
+    if (what === 'change') {
+      reporter.changeApplied(applied);
+      return;
+    }
+    reporter.listApplied(applied);
     this.#everSucceeded = true;
   }
 }

@@ -36,6 +36,17 @@ export class AgentMetrics {
   readonly kubeletRestarts: Counter<'sign'>;
   readonly staleStatuses: Counter<'kind'>;
   readonly podsReappeared: Counter;
+  readonly podSource: Gauge<'source'>;
+  readonly podsApiEvents: Counter<'type'>;
+  readonly podsApiResyncs: Counter;
+  readonly podsApiReconnects: Counter<'reason'>;
+  readonly podsApiBadPods: Counter<'kind'>;
+  readonly podSourceFallbacks: Counter<'reason'>;
+  /**
+   * Set by the composition root: the time (epoch ms) up to which the pod view is known current
+   * without a new observation (a live Pods API watch), or undefined. Read at every scrape.
+   */
+  sourceCurrentAtMs: () => number | undefined = () => undefined;
 
   constructor(build: { version: string; nodeVersion: string }) {
     const registers = [this.registry];
@@ -58,10 +69,15 @@ export class AgentMetrics {
       labelNames: ['kind'],
       registers,
     });
+    const metrics = this;
     this.lastSuccessfulPoll = new Gauge({
       name: `${p}last_successful_poll_timestamp_seconds`,
-      help: 'Unix time of the last poll whose pod list was used.',
+      help: 'Unix time of the last poll whose pod list was used, or of the last message of the kubelet Pods API watch; while that watch is live (open, and heard within a resync interval) it is the time of the scrape.',
       registers,
+      collect() {
+        const current = metrics.sourceCurrentAtMs();
+        if (current !== undefined) this.set(current / 1000);
+      },
     });
     this.malformedPods = new Counter({
       name: `${p}malformed_pods_total`,
@@ -182,6 +198,41 @@ export class AgentMetrics {
     this.podsReappeared = new Counter({
       name: `${p}pods_reappeared_total`,
       help: 'Pods listed again after they had been ended: their later runs continue under the pod span already sent.',
+      registers,
+    });
+    this.podSource = new Gauge({
+      name: `${p}pod_source`,
+      help: 'Which pod source delivers: 1 for the live one, 0 for the other (pods_api: the kubelet Pods API watch; pods_polling: GET /pods).',
+      labelNames: ['source'],
+      registers,
+    });
+    this.podsApiEvents = new Counter({
+      name: `${p}pods_api_events_total`,
+      help: 'Messages of the kubelet Pods API watch, by type (ADDED, MODIFIED, DELETED, INITIAL_SYNC_COMPLETE, UNKNOWN).',
+      labelNames: ['type'],
+      registers,
+    });
+    this.podsApiResyncs = new Counter({
+      name: `${p}pods_api_resyncs_total`,
+      help: 'ListPods resyncs of the kubelet Pods API source delivered (every 5 minutes, and 5 s after a list that missed tracked pods).',
+      registers,
+    });
+    this.podsApiReconnects = new Counter({
+      name: `${p}pods_api_reconnects_total`,
+      help: 'Kubelet Pods API watches that failed or ended, by reason (initializing, unavailable, resource_exhausted, stream_ended, hung, unimplemented, no_socket, error); each is followed by a reconnect.',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.podsApiBadPods = new Counter({
+      name: `${p}pods_api_bad_pods_total`,
+      help: 'Kubelet Pods API messages whose pod was skipped, by kind (undecodable: not a v1.Pod; no_uid; malformed: a field of the wrong shape).',
+      labelNames: ['kind'],
+      registers,
+    });
+    this.podSourceFallbacks = new Counter({
+      name: `${p}pod_source_fallbacks_total`,
+      help: 'Switches from the kubelet Pods API watch to /pods polling, by why the watch was down.',
+      labelNames: ['reason'],
       registers,
     });
     const info = new Gauge({

@@ -83,16 +83,29 @@ export class AgentReporter {
     }
   }
 
-  /** A list applied to the tracker: gauges, the poll counted, recovery and first success logged. */
-  listApplied(applied: AppliedList): void {
-    const { metrics, logger } = { metrics: this.#metrics, logger: this.#logger };
+  /**
+   * A single-pod change of a push source applied to the tracker: gauges and the time of the last
+   * good observation (not a poll: `polls_total` stays).
+   */
+  changeApplied(applied: AppliedList): void {
+    this.#applied(applied);
+  }
+
+  #applied(applied: AppliedList): void {
+    const metrics = this.#metrics;
     if (applied.spans > 0) metrics.spansBuilt.inc(applied.spans);
     metrics.podsTracked.set(applied.trackedPods);
     metrics.podsTraced.set({ origin: 'context' }, applied.traced.context);
     metrics.podsTraced.set({ origin: 'group' }, applied.traced.group);
     metrics.pendingSpans.set(applied.pendingSpans);
-    metrics.polls.inc({ outcome: 'ok' });
     metrics.lastSuccessfulPoll.set(this.#nowMs() / 1000);
+  }
+
+  /** A list applied to the tracker: gauges, the poll counted, recovery and first success logged. */
+  listApplied(applied: AppliedList): void {
+    const { metrics, logger } = { metrics: this.#metrics, logger: this.#logger };
+    this.#applied(applied);
+    metrics.polls.inc({ outcome: 'ok' });
     const previousErrorKind = this.#failureLog.lastKey;
     if (previousErrorKind !== undefined) {
       logger.info({ previousErrorKind }, 'kubelet poll succeeded again after failures');

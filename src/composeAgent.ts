@@ -9,6 +9,7 @@ import { Agent } from './agent.js';
 import type { AgentMetrics } from './agentMetrics.js';
 import { AgentReporter } from './agentReporter.js';
 import type { AgentCheckpoint } from './checkpoint/agentCheckpoint.js';
+import type { PodsApiOptions } from './config/kubeletOptions.js';
 import type { Config } from './config.js';
 import { PodTracker } from './core/podTracker.js';
 import type { HashFn, SpanData } from './core/spanData.js';
@@ -18,7 +19,12 @@ import type { CriRuntimeLookup } from './cri/criRuntimeLookup.js';
 import { createOtlpRetryPolicy } from './export/otlpRetryPolicy.js';
 import { SpanExportQueue } from './export/spanExportQueue.js';
 import type { ExportTarget } from './export/spanExportQueueOptions.js';
+import { PodsApiClient } from './podsapi/podsApiClient.js';
+import { FallbackSource } from './sources/fallbackSource.js';
+import type { PodSource } from './sources/podSource.js';
+import { PodsApiSource } from './sources/podsApiSource.js';
 import { type PodListFetcher, PodsPollingSource } from './sources/podsPollingSource.js';
+import { markPodSource, reportPodSource } from './sources/reportPodSource.js';
 import { realTimers, type Timers } from './timers.js';
 
 export interface AgentDeps {
@@ -108,19 +114,24 @@ export function composeAgent(config: Config, deps: AgentDeps): Agent {
     onBatchSettled: (batch, outcome) => agent.batchSettled(batch, outcome),
     onDrop: (count, reason, spans) => agent.spansDropped(count, reason, spans),
   });
-  const source = new PodsPollingSource({
-    fetcher: deps.kubelet,
-    selectors: config.podSelectors,
-    namespaces: config.podNamespaces,
-    envNames: config.traceContextEnv,
-    ...(config.podUid ? { podUid: config.podUid } : {}),
-    now: deps.now,
-    // Fast while a traced pod is live (its start and exit times are narrowed by each poll),
-    // slower when the node has nothing traced on it.
-    intervalMs: () => (tracker.hasLivePods ? config.pollIntervalMs : config.idlePollIntervalMs),
-    onPollStart: () => deps.metrics.pollDuration.startTimer(),
-    timers,
-  });
+  const polling = (fetcher: PodListFetcher) =>
+    new PodsPollingSource({
+      fetcher,
+      selectors: config.podSelectors,
+      namespaces: config.podNamespaces,
+      envNames: config.traceContextEnv,
+      ...(config.podUid ? { podUid: config.podUid } : {}),
+      now: deps.now,
+      // Fast while a traced pod is live (its start and exit times are narrowed by each poll),
+      // slower when the node has nothing traced on it.
+      intervalMs: () => (tracker.hasLivePods ? config.pollIntervalMs : config.idlePollIntervalMs),
+      onPollStart: () => deps.metrics.pollDuration.startTimer(),
+      timers,
+    });
+  const source = config.podsApi
+    ? podsApiWithFallback(config, config.podsApi, deps, timers, polling)
+    : polling(deps.kubelet);
+  if (!config.podsApi) markPodSource(deps.metrics, 'pods_polling');
   const agent: Agent = new Agent({
     source,
     tracker,
@@ -135,4 +146,53 @@ export function composeAgent(config: Config, deps: AgentDeps): Agent {
   // The checkpoint still holds these (by key): settling them as their batches go removes them there.
   if (deps.resume && deps.resume.pending.length > 0) queue.enqueue(deps.resume.pending);
   return agent;
+}
+
+/**
+ * The kubelet Pods API watch, preferred, with `/pods` polling while it is down: each fallback
+ * episode gets a polling source of its own over the one kubelet client (closed at stop).
+ */
+function podsApiWithFallback(
+  config: Config,
+  podsApi: NonNullable<PodsApiOptions>,
+  deps: AgentDeps,
+  timers: Timers,
+  polling: (fetcher: PodListFetcher) => PodSource,
+): PodSource {
+  const kubelet = deps.kubelet;
+  const shared: PodListFetcher = {
+    fetchPods: (signal) => kubelet.fetchPods(signal),
+    close: () => {},
+  };
+  const report = reportPodSource(deps.logger, deps.metrics);
+  let stream: PodsApiSource | undefined;
+  deps.metrics.sourceCurrentAtMs = () => (stream?.live ? timers.now() : undefined);
+  return new FallbackSource({
+    preferred: (availability) => {
+      stream = new PodsApiSource({
+        client: new PodsApiClient({
+          target: podsApi.target,
+          decode: { envNames: config.traceContextEnv },
+          maxReceiveMessageBytes: podsApi.maxMessageBytes,
+        }),
+        socketPath: podsApi.socketPath,
+        selectors: config.podSelectors,
+        namespaces: config.podNamespaces,
+        ...(config.podUid ? { podUid: config.podUid } : {}),
+        now: deps.now,
+        timers,
+        hooks: {
+          ...report.hooks,
+          availability: (live, reason) => {
+            report.hooks.availability?.(live, reason);
+            availability(live, reason);
+          },
+        },
+      });
+      return stream;
+    },
+    fallback: () => polling(shared),
+    onSwitch: report.onSwitch,
+    close: () => kubelet.close(),
+  });
 }

@@ -102,3 +102,25 @@ test('a failure is counted by kind and leaves the agent not ready', async (t) =>
     1,
   );
 });
+
+test('single-pod changes go to the tracker but make the agent neither ready nor count a poll', async (t) => {
+  const calls: string[] = [];
+  const tracker: TrackerPort<TrackerNotice> = {
+    ...listTracker([]),
+    observePod: (pod) => {
+      calls.push(`upsert ${pod.uid}`);
+      return { spans: [], notices: [] };
+    },
+    observeDeleted: (uid) => {
+      calls.push(`deleted ${uid}`);
+      return { spans: [], notices: [] };
+    },
+  };
+  const { agent, sink, metrics } = parts(tracker);
+  await sink.observe({ kind: 'upsert', pod: { uid: 'a' } as never, at: [1_700_000_001, 0] });
+  await sink.observe({ kind: 'deleted', uid: 'a', at: [1_700_000_002, 0] });
+  t.deepEqual(calls, ['upsert a', 'deleted a']);
+  t.false(agent.ready, 'only a full view makes the agent ready');
+  t.is((await metrics.polls.get()).values.length, 0);
+  t.is((await metrics.lastSuccessfulPoll.get()).values[0]?.value, new FakeTimers().now() / 1000);
+});

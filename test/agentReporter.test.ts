@@ -1,23 +1,16 @@
 /** What the reporter says and counts, with a manual clock and a logger writing to an array. */
-import { Writable } from 'node:stream';
 import test from 'ava';
-import { pino } from 'pino';
 import { AgentMetrics } from '../src/agentMetrics.js';
 import { AgentReporter } from '../src/agentReporter.js';
 import { KubeletError } from '../src/kubelet/kubeletError.js';
+import { logLines } from './support/logLines.js';
 
 function reporter() {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(JSON.parse(String(chunk)));
-      done();
-    },
-  });
+  const { logger, lines } = logLines('debug');
   let now = 1_763_892_000_000;
   const metrics = new AgentMetrics({ version: 'test', nodeVersion: process.versions.node });
   const r = new AgentReporter({
-    logger: pino({ level: 'debug' }, stream),
+    logger,
     metrics,
     nowMs: () => now,
     settings: { goneAfterMs: 5000, restartGraceMs: 60_000, maxPendingSpans: 100 },
@@ -105,4 +98,24 @@ test('a full queue is warned about once; retries at most every 10 s; a checkpoin
   t.is((await metrics.spansDropped.get()).values[0]?.value, 5);
   t.is((await metrics.exportRetries.get()).values[0]?.value, 3);
   t.is((await metrics.exportBatches.get()).values.length, 0);
+});
+
+test('a single-pod change sets the gauges and the last good observation, never counts a poll', async (t) => {
+  const { r, metrics, messages } = reporter();
+  r.changeApplied({ ...applied, spans: 2, trackedPods: 3 });
+  t.is((await metrics.polls.get()).values.length, 0);
+  t.is((await metrics.spansBuilt.get()).values[0]?.value, 2);
+  t.is((await metrics.podsTracked.get()).values[0]?.value, 3);
+  t.is((await metrics.lastSuccessfulPoll.get()).values[0]?.value, 1_763_892_000);
+  t.deepEqual(messages(), [], 'no "first kubelet poll succeeded"');
+});
+
+test('last_successful_poll follows a live source at scrape time', async (t) => {
+  const { r, metrics } = reporter();
+  r.listApplied(applied);
+  t.is((await metrics.lastSuccessfulPoll.get()).values[0]?.value, 1_763_892_000);
+  metrics.sourceCurrentAtMs = () => 1_763_892_300_000;
+  t.is((await metrics.lastSuccessfulPoll.get()).values[0]?.value, 1_763_892_300);
+  metrics.sourceCurrentAtMs = () => undefined;
+  t.is((await metrics.lastSuccessfulPoll.get()).values[0]?.value, 1_763_892_300, 'kept');
 });

@@ -14,21 +14,21 @@ import { type ReceivedSpan, startOtlpReceiver } from '../sim/otlpReceiver.js';
 import {
   containerId,
   deterministicUid,
-  litmusTraceParentValue,
   type PodScript,
   podAt,
   podListBody,
   type RawObject,
   unrelatedPod,
 } from '../sim/podBuilder.js';
+import { agentHttp } from './support/agentHttp.js';
+import { e2ePods, HELPER_PARENT, NODE, RUNNER_SPAN, TRACE } from './support/e2ePods.js';
 import { experimentClock } from './support/experimentClock.js';
 
-const TRACE = '5b8efff798038103d269b633813fc60c';
-const RUNNER_SPAN = 'eee19b7ec3c1b174'; // ExecuteChaosRunner in the user's trace
-const HELPER_PARENT = 'a1b2c3d4e5f60718'; // CreateContainerKillFaultHelperPod in litmus-go
-const NODE = 'worker-1';
 // Experiment times start two minutes ago: inside the default catch-up window, never in the future.
 const { sec, ns } = experimentClock(120);
+const { runner, experiment, helper, notSelected, stress, withInit, bad, none, good } = e2ePods({
+  sec,
+});
 
 const rigs: Rig[] = [];
 /** The agent a test started (fails loudly when there is none). */
@@ -65,89 +65,6 @@ function only(spans: readonly ReceivedSpan[], name: string): ReceivedSpan {
 }
 
 // ------------------------------------------------------------------ a Litmus-shaped experiment
-
-const litmusLabels = {
-  chaosUID: 'f3d1c0de-0000-4000-8000-00000000c4a0',
-  'app.kubernetes.io/part-of': 'litmus',
-};
-
-const runner: PodScript = {
-  name: 'engine-nginx-runner',
-  namespace: 'litmus',
-  labels: { ...litmusLabels, app: 'engine-nginx', 'app.kubernetes.io/component': 'chaos-runner' },
-  creationTimestamp: sec(0),
-  restartPolicy: 'OnFailure',
-  nodeName: NODE,
-  containers: [
-    {
-      name: 'chaos-runner',
-      image: 'litmuschaos/chaos-runner:3.12.0',
-      runs: [{ startedAt: sec(2) }],
-    },
-  ],
-};
-
-const experiment: PodScript = {
-  name: 'container-kill-x2k9qp-7fw4c',
-  generateName: 'container-kill-x2k9qp-',
-  namespace: 'litmus',
-  labels: {
-    ...litmusLabels,
-    name: 'container-kill',
-    'app.kubernetes.io/component': 'experiment-job',
-    'job-name': 'container-kill-x2k9qp',
-  },
-  owner: { kind: 'Job', name: 'container-kill-x2k9qp' },
-  creationTimestamp: sec(3),
-  restartPolicy: 'Never',
-  nodeName: NODE,
-  containers: [
-    {
-      name: 'container-kill-x2k9qp',
-      image: 'litmuschaos/go-runner:3.12.0',
-      env: {
-        CHAOS_NAMESPACE: 'litmus',
-        TRACE_PARENT: litmusTraceParentValue(TRACE, RUNNER_SPAN),
-        OTEL_EXPORTER_OTLP_ENDPOINT: 'otel-collector.observability:4317',
-        DB_PASSWORD: 'hunter2-do-not-leak',
-      },
-      runs: [{ startedAt: sec(6), finishedAt: sec(30) }],
-    },
-  ],
-};
-
-const helper: PodScript = {
-  name: 'container-kill-helper-hzv7c',
-  generateName: 'container-kill-helper-',
-  namespace: 'litmus',
-  labels: { ...litmusLabels, name: 'container-kill', app: 'container-kill-helper-9sjk2' },
-  creationTimestamp: sec(10),
-  restartPolicy: 'Never',
-  nodeName: NODE,
-  containers: [
-    {
-      name: 'container-kill',
-      image: 'litmuschaos/go-runner:3.12.0',
-      env: { TRACE_PARENT: litmusTraceParentValue(TRACE, HELPER_PARENT) },
-      runs: [{ startedAt: sec(12), finishedAt: sec(20) }],
-    },
-  ],
-};
-
-const notSelected: PodScript = {
-  name: 'web-0',
-  namespace: 'shop',
-  labels: { app: 'web' },
-  creationTimestamp: sec(0),
-  nodeName: NODE,
-  containers: [
-    {
-      name: 'web',
-      env: { TRACEPARENT: `00-${TRACE}-${HELPER_PARENT}-01` },
-      runs: [{ startedAt: sec(1) }],
-    },
-  ],
-};
 
 test('a Litmus container-kill experiment: helper and experiment pods appear inside the experiment trace', async (t) => {
   const r = await rig();
@@ -239,24 +156,6 @@ test('a Litmus container-kill experiment: helper and experiment pods appear insi
 
 test('a container OOM-killed and restarted: one ERROR span per run, the restart counted', async (t) => {
   const r = await rig();
-  const stress: PodScript = {
-    name: 'stress-7c9d',
-    namespace: 'litmus',
-    labels: { chaosUID: 'x' },
-    creationTimestamp: sec(0),
-    restartPolicy: 'Always',
-    nodeName: NODE,
-    containers: [
-      {
-        name: 'stress',
-        env: { TRACEPARENT: `00-${TRACE}-${HELPER_PARENT}-01` },
-        runs: [
-          { startedAt: sec(2), finishedAt: sec(9), exitCode: 137, reason: 'OOMKilled' },
-          { startedAt: sec(20) },
-        ],
-      },
-    ],
-  };
   r.start();
   await serve(r, [podAt(stress, sec(5))]);
   await serve(r, [podAt(stress, sec(12))]); // CrashLoopBackOff after the OOM kill
@@ -285,26 +184,6 @@ test('a container OOM-killed and restarted: one ERROR span per run, the restart 
 
 test('init containers: a span per init container and an initialization phase', async (t) => {
   const r = await rig();
-  const withInit: PodScript = {
-    name: 'db-migrate-job-8d2kq',
-    generateName: 'db-migrate-job-',
-    namespace: 'ci',
-    labels: { chaosUID: 'ci' },
-    creationTimestamp: sec(0),
-    restartPolicy: 'Never',
-    nodeName: NODE,
-    initContainers: [
-      { name: 'wait-for-db', runs: [{ startedAt: sec(2), finishedAt: sec(4) }] },
-      { name: 'fetch-schema', runs: [{ startedAt: sec(5), finishedAt: sec(6) }] },
-    ],
-    containers: [
-      {
-        name: 'migrate',
-        env: { TRACEPARENT: `00-${TRACE}-${HELPER_PARENT}-01`, TRACESTATE: 'ci=build42' },
-        runs: [{ startedAt: sec(8), finishedAt: sec(11) }],
-      },
-    ],
-  };
   r.start();
   await serve(r, [podAt(withInit, sec(7))]);
   await serve(r, [podAt(withInit, sec(12))]);
@@ -326,39 +205,6 @@ test('init containers: a span per init container and an initialization phase', a
 
 test('invalid and missing contexts: no spans, one warning per invalid pod', async (t) => {
   const r = await rig();
-  const bad: PodScript = {
-    name: 'bad-ctx',
-    namespace: 'litmus',
-    labels: { chaosUID: 'x' },
-    creationTimestamp: sec(0),
-    restartPolicy: 'Never',
-    nodeName: NODE,
-    containers: [
-      {
-        name: 'c',
-        env: {
-          TRACE_PARENT: '{"traceparent":"00-00000000000000000000000000000000-a1b2c3d4e5f60718-01"}',
-        },
-        runs: [{ startedAt: sec(1), finishedAt: sec(2) }],
-      },
-    ],
-  };
-  const none: PodScript = {
-    ...bad,
-    name: 'no-ctx',
-    containers: [{ name: 'c', runs: [{ startedAt: sec(1), finishedAt: sec(2) }] }],
-  };
-  const good: PodScript = {
-    ...bad,
-    name: 'good-ctx',
-    containers: [
-      {
-        name: 'c',
-        env: { TRACEPARENT: `00-${TRACE}-${HELPER_PARENT}-01` },
-        runs: [{ startedAt: sec(1), finishedAt: sec(2) }],
-      },
-    ],
-  };
   r.start();
   await serve(r, [podAt(bad, sec(3)), podAt(none, sec(3)), podAt(good, sec(3))]);
   await serve(r, [podAt(bad, sec(4)), podAt(none, sec(4)), podAt(good, sec(4))]);
@@ -464,28 +310,10 @@ test('HTTP endpoints: readiness follows the kubelet, /metrics moves as spans are
   r.kubelet.injectFault({ status: 503 });
   r.start();
   const started = await agentOf(r).waitForLog((l) => l.msg === 'started');
-  const base = `http://127.0.0.1:${started.httpPort}`;
-  const get = async (path: string) => {
-    const res = await fetch(`${base}${path}`);
-    return { status: res.status, body: await res.text() };
-  };
-  const metric = (text: string, name: string) => {
-    const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
-    return line === undefined ? undefined : Number(line.split(' ').at(-1));
-  };
+  const { get, metric: read, metricsWhen } = agentHttp(started.httpPort);
+  const metric = (body: string, name: string) =>
+    read(body, name.replace(/^kubelet_span_exporter_/, ''));
   const m = (name: string) => `kubelet_span_exporter_${name}`;
-  /**
-   * Reads /metrics until `holds` (bounded at 20 s on a loaded machine, asserting nothing about
-   * the time); returns the last body read either way, for the assertions to judge.
-   */
-  const metricsWhen = async (holds: (body: string) => boolean): Promise<string> => {
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const { body } = await get('/metrics');
-      if (holds(body) || Date.now() > deadline) return body;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  };
   t.is((await get('/healthz')).status, 200);
   await agentOf(r).waitForLog((l) => l.kind === 'http');
   const before = await metricsWhen(

@@ -13,6 +13,8 @@
  *   `['v1beta1']`: a kubelet that moved to the beta; `[]`: the feature gate off);
  * - `dropWatches()` ends every open watch with an error status (the kubelet drops a slow
  *   consumer with RESOURCE_EXHAUSTED; a restarting kubelet's streams end UNAVAILABLE);
+ * - while `muted`, open watches are sent nothing (a hung stream: the list changes, the stream
+ *   stays silent; ListPods still answers with the current list);
  * - `sendModified(pod)` sends a MODIFIED for a pod as given, without changing the list (e.g. an
  *   older status, which the real kubelet can send); `sendRaw` sends arbitrary pod bytes.
  *
@@ -73,6 +75,8 @@ export class PodsApiServer {
   initializing: boolean;
   /** ListPods and GetPod answer RESOURCE_EXHAUSTED while true. */
   rateLimited = false;
+  /** Open watches are sent nothing while true (a hung stream). */
+  muted = false;
   readonly calls: PodsApiCallCounts = { watchPods: 0, listPods: 0, getPod: 0 };
 
   readonly #server: grpc.Server;
@@ -131,6 +135,7 @@ export class PodsApiServer {
   }
 
   #broadcast(message: WatchEventMessage): void {
+    if (this.muted) return;
     for (const call of this.#watches) call.write(message);
   }
 

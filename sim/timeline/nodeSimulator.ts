@@ -15,9 +15,18 @@
  * API-server watch echoed back), while static pods (`config.source: file`) show theirs at once;
  * {@link NodeSimulator.restart} plays a kubelet restart through the stand-in.
  *
+ * With `podsApi` the same seconds also feed a simulated kubelet Pods API (`setPods` with the pods
+ * `/pods` serves, parsed), but WITHOUT the status lag: the Pods API reads the kubelet's status
+ * manager, so an ordinary pod's change reaches the watch at the second it happens, while `/pods`
+ * may still echo the older status. A restart drops the open watches (`UNAVAILABLE`) and answers
+ * `FAILED_PRECONDITION` until the stand-in serves the whole list again.
+ *
  * Plain module (no test-framework imports).
  */
+import { status } from '@grpc/grpc-js';
 import type { KubeletStandIn, RestartOptions } from '../kubeletStandIn.js';
+import type { RawObject } from '../podBuilder.js';
+import type { PodsApiServer } from '../podsapi/podsApiServer.js';
 import { isoSeconds, type ScriptedExit, type Timeline } from './timeline.js';
 
 export interface NodeSimulatorOptions {
@@ -30,6 +39,12 @@ export interface NodeSimulatorOptions {
    * the kubelet's status). A few hundred ms on a real node. @default 0
    */
   readonly statusLagMs?: number;
+  /**
+   * A simulated kubelet Pods API fed the same pods as `/pods`, at once (no status lag);
+   * `dropWatches` and `initializing` play a restart on it too. @default none
+   */
+  readonly podsApi?: Pick<PodsApiServer, 'setPods'> &
+    Partial<Pick<PodsApiServer, 'dropWatches' | 'initializing'>>;
   /** Timer of the status lag (tests pass a manual one); returns a cancel function. @default setTimeout */
   readonly schedule?: (run: () => void, ms: number) => () => void;
   /** Timeline seconds per wall-clock second. @default 1 */
@@ -155,6 +170,8 @@ export function createNodeSimulator(options: NodeSimulatorOptions): NodeSimulato
   const serve = (t: number): void => {
     current = t;
     const items = timeline.itemsAt(t, shiftSeconds);
+    // The status manager's view: every pod as it is now, whatever `/pods` lags behind.
+    options.podsApi?.setPods(items.map((text) => JSON.parse(text) as RawObject));
     staticView = items.filter(isStaticPodText);
     if (lag === 0 || apiView === undefined) {
       apiView = items.filter((i) => !isStaticPodText(i));
@@ -202,12 +219,21 @@ export function createNodeSimulator(options: NodeSimulatorOptions): NodeSimulato
       pendingLag.clear();
       serve(t);
     },
-    restart(restart) {
+    async restart(restart) {
       if (standIn.restart === undefined) throw new Error('this stand-in cannot restart');
-      return standIn.restart({
-        ...restart,
-        seenAtEpochSeconds: timeline.startEpochSeconds + shiftSeconds + (current ?? offset),
-      });
+      const podsApi = options.podsApi;
+      if (podsApi?.dropWatches !== undefined) {
+        podsApi.initializing = true;
+        podsApi.dropWatches(status.UNAVAILABLE, 'kubelet restarting');
+      }
+      try {
+        await standIn.restart({
+          ...restart,
+          seenAtEpochSeconds: timeline.startEpochSeconds + shiftSeconds + (current ?? offset),
+        });
+      } finally {
+        if (podsApi?.dropWatches !== undefined) podsApi.initializing = false;
+      }
     },
     play(until = timeline.endSeconds, playSpeed = speed) {
       if (!(playSpeed > 0 && Number.isFinite(playSpeed))) {

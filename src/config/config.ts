@@ -5,7 +5,7 @@
 import type { LabelSelector } from '../core/labelSelector.js';
 import type { AgentOptions, TrackerLimits } from './agentOptions.js';
 import type { ExportOptions } from './exportOptions.js';
-import type { CriOptions, KubeletOptions } from './kubeletOptions.js';
+import type { CriOptions, KubeletOptions, PodsApiOptions } from './kubeletOptions.js';
 import type { OtlpOptions } from './otlpOptions.js';
 import type { ResourceOptions } from './resourceOptions.js';
 import type { SelectionOptions } from './selectionOptions.js';
@@ -20,6 +20,8 @@ export interface Config
   /** The node this agent runs on (resource attribute `k8s.node.name`). */
   readonly nodeName: string;
   readonly kubelet: KubeletOptions;
+  /** The kubelet's Pods API socket (KUBELET_PODS_API_SOCKET); undefined: `/pods` polling only. */
+  readonly podsApi: PodsApiOptions;
   /** Pods whose labels match any of these alternatives are traced (`POD_SELECTOR`, `;`-separated). */
   readonly podSelectors: readonly LabelSelector[];
   readonly otlp: OtlpOptions;

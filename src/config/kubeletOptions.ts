@@ -5,6 +5,7 @@
  */
 import { isIP } from 'node:net';
 import { parseCriEndpoint } from '../cri/criEndpoint.js';
+import { parsePodsApiSocket } from '../podsapi/podsApiSocket.js';
 import { type ConfigVariable, countVariable, durationVariable, range } from './configVariable.js';
 import type { EnvReader } from './envReader.js';
 import { parseHttpUrl } from './parseHttpUrl.js';
@@ -17,6 +18,13 @@ const KUBELET_TIMEOUT_RANGE = [100, 600_000] as const;
 const CRI_TIMEOUT_RANGE = [50, 60_000] as const;
 
 export const KUBELET_VARIABLES = {
+  KUBELET_PODS_API_SOCKET: {
+    name: 'KUBELET_PODS_API_SOCKET',
+    group: 'kubelet',
+    default: '',
+    description:
+      'Opt-in: the kubelet\'s Pods API socket (`unix:///var/lib/kubelet/pods-api/pods-api.sock`; feature gate `PodsAPI`, beta from 1.37). The agent then watches pods instead of polling `/pods`, and polls only while the stream is down (see README "Pod sources"). Must be `unix:///absolute/path`; not with the kubeconfig (laptop) mode. Needs `daemonset/overlays/pods-api` (UID 0, one hostPath directory).',
+  },
   CRI_ENDPOINT: {
     name: 'CRI_ENDPOINT',
     group: 'kubelet',
@@ -125,6 +133,45 @@ export function readCriOptions(r: EnvReader): CriOptions {
   if (parsed.ok) return { endpoint, timeoutMs };
   r.invalid(v.CRI_ENDPOINT, endpoint, parsed.error);
   return undefined;
+}
+
+/** The kubelet's Pods API socket (`KUBELET_PODS_API_SOCKET`); undefined: `/pods` polling only. */
+export type PodsApiOptions =
+  | {
+      /** grpc-js target, `unix:///<absolute path>`. */
+      readonly target: string;
+      readonly socketPath: string;
+      /** Largest message accepted: KUBELET_MAX_RESPONSE_BYTES. */
+      readonly maxMessageBytes: number;
+    }
+  | undefined;
+
+/**
+ * Reads the Pods API socket. The socket is node-local: with the kubeconfig (laptop) mode it is an
+ * error, reported with the value.
+ */
+export function readPodsApiOptions(r: EnvReader, kubelet: KubeletOptions): PodsApiOptions {
+  const variable = KUBELET_VARIABLES.KUBELET_PODS_API_SOCKET;
+  const value = r.get(variable);
+  if (value === undefined) return undefined;
+  const parsed = parsePodsApiSocket(value);
+  if (!parsed.ok) {
+    r.invalid(variable, value, parsed.error);
+    return undefined;
+  }
+  if (kubelet.viaKubeconfig) {
+    r.invalid(
+      variable,
+      value,
+      'the Pods API socket is on the node: it cannot be used from a laptop through the kubeconfig (set KUBELET_URL or NODE_IP on the node, or unset KUBELET_PODS_API_SOCKET)',
+    );
+    return undefined;
+  }
+  return {
+    target: parsed.target,
+    socketPath: parsed.socketPath,
+    maxMessageBytes: kubelet.maxBodyBytes,
+  };
 }
 
 /**

@@ -12,7 +12,7 @@ import { readAgentOptions, readTrackerLimits } from './agentOptions.js';
 import type { ConfigFacts, ConfigResult } from './config.js';
 import { EnvReader } from './envReader.js';
 import { readExportOptions } from './exportOptions.js';
-import { readCriOptions, readKubeletOptions } from './kubeletOptions.js';
+import { readCriOptions, readKubeletOptions, readPodsApiOptions } from './kubeletOptions.js';
 import { readOtlpOptions } from './otlpOptions.js';
 import { readResourceOptions } from './resourceOptions.js';
 import { readSelectionOptions } from './selectionOptions.js';
@@ -35,6 +35,7 @@ export function parseConfig(
   const cri = readCriOptions(r);
   const limits = readTrackerLimits(r);
   const kubelet = readKubeletOptions(r, agent.tracingEnabled, facts.kubeconfigFound ?? false);
+  const podsApi = readPodsApiOptions(r, kubelet);
   const { podSelectors, ...selection } = readSelectionOptions(r);
   const otlp = readOtlpOptions(r);
   const exportOptions = readExportOptions(r);
@@ -53,6 +54,7 @@ export function parseConfig(
       ...resource,
       nodeName,
       kubelet,
+      podsApi,
       podSelectors,
       otlp,
       export: exportOptions,

@@ -112,9 +112,10 @@ export class PodsApiClient {
   /**
    * `WatchPods`: the kubelet's initial ADDED events, `INITIAL_SYNC_COMPLETE`, then changes, until
    * the stream ends (the iterator finishes) or fails (it throws the gRPC error). Leaving the loop
-   * cancels the call.
+   * cancels the call; so does `signal` (the iterator then throws `CANCELLED`), even while it
+   * waits for the next event.
    */
-  async *watch(): AsyncGenerator<PodsApiEvent, void, undefined> {
+  async *watch(signal?: AbortSignal): AsyncGenerator<PodsApiEvent, void, undefined> {
     const versions = this.#candidates();
     for (let i = 0; i < versions.length; i++) {
       const version = versions[i] as PodsApiVersion;
@@ -128,6 +129,9 @@ export class PodsApiClient {
       );
       // The iterator reports errors; this keeps a late CANCELLED from being an unhandled 'error'.
       call.on('error', () => {});
+      const cancel = () => call.cancel();
+      if (signal?.aborted) call.cancel();
+      signal?.addEventListener('abort', cancel, { once: true });
       let answered = false;
       try {
         for await (const message of call as AsyncIterable<WireWatchPodsEvent>) {
@@ -143,6 +147,7 @@ export class PodsApiClient {
         if (!answered && isUnimplemented(error) && i < versions.length - 1) continue;
         throw error;
       } finally {
+        signal?.removeEventListener('abort', cancel);
         call.cancel();
       }
     }

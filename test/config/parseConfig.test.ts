@@ -80,6 +80,7 @@ test('defaults with only NODE_NAME and NODE_IP', (t) => {
     catchUpWindowMs: 900_000,
     stateMaxBytes: 33_554_432,
     cri: undefined,
+    podsApi: undefined,
     limits: { maxTrackedPods: 5000, maxSpansPerPod: 1000 },
   });
 });
@@ -275,6 +276,7 @@ const BAD_VALUES: ReadonlyArray<readonly [string, string]> = [
   ['HTTP_PORT', '65536'],
   ['STATE_DIR', 'relative/dir'],
   ['CRI_ENDPOINT', 'tcp://127.0.0.1:1234'],
+  ['KUBELET_PODS_API_SOCKET', '/var/lib/kubelet/pods-api/pods-api.sock'],
   ['CRI_TIMEOUT', 'soon'],
   ['EXPORT_RETRY_MAX_BACKOFF', '1'],
   ['CATCHUP_WINDOW', '15'],
@@ -743,4 +745,50 @@ test('parseConfig reads exactly the CONFIG_VARIABLES names, whatever the input',
   ]) {
     t.deepEqual([...namesRead(env)].sort(), documented);
   }
+});
+
+test('KUBELET_PODS_API_SOCKET: unix:///absolute/path, its receive limit from KUBELET_MAX_RESPONSE_BYTES', (t) => {
+  const { config } = configOf(t, {
+    ...BASE,
+    KUBELET_PODS_API_SOCKET: ' unix:///var/lib/kubelet/pods-api/pods-api.sock ',
+    KUBELET_MAX_RESPONSE_BYTES: '256Mi',
+  });
+  t.deepEqual(config.podsApi, {
+    target: 'unix:///var/lib/kubelet/pods-api/pods-api.sock',
+    socketPath: '/var/lib/kubelet/pods-api/pods-api.sock',
+    maxMessageBytes: 256 * 1024 * 1024,
+  });
+  t.is(configOf(t, BASE).config.podsApi, undefined, 'unset by default');
+});
+
+for (const [value, reason] of [
+  ['unix://var/lib/kubelet/pods-api/pods-api.sock', /three slashes/],
+  ['unix:/var/lib/kubelet/pods-api/pods-api.sock', /three slashes/],
+  ['/var/lib/kubelet/pods-api/pods-api.sock', /must be unix:\/\/\/absolute\/path/],
+  ['tcp://127.0.0.1:10250', /must be unix:\/\/\/absolute\/path/],
+  ['unix:///var/lib/kubelet/pods-api/', /directory/],
+  [`unix:///${'x'.repeat(120)}.sock`, /107 bytes/],
+  ['unix:///run/pods.sock?x=1', /\?/],
+] as const) {
+  test(`KUBELET_PODS_API_SOCKET=${JSON.stringify(value.slice(0, 40))} is refused with the value`, (t) => {
+    const errors = errorsOf(t, { ...BASE, KUBELET_PODS_API_SOCKET: value });
+    t.is(errors.length, 1, errors.join('\n'));
+    t.true(errors[0]?.startsWith(`KUBELET_PODS_API_SOCKET=${JSON.stringify(value)}: `));
+    t.regex(errors[0] ?? '', reason);
+  });
+}
+
+test('KUBELET_PODS_API_SOCKET with the kubeconfig (laptop) mode is an error; with NODE_IP it is not', (t) => {
+  const socket = 'unix:///var/lib/kubelet/pods-api/pods-api.sock';
+  const laptop = parseConfig(
+    { NODE_NAME: 'node-1', KUBELET_PODS_API_SOCKET: socket },
+    { kubeconfigFound: true },
+  );
+  t.false(laptop.ok);
+  if (!laptop.ok) {
+    t.is(laptop.errors.length, 1);
+    t.regex(laptop.errors[0] ?? '', /^KUBELET_PODS_API_SOCKET="unix:\/\/\/var.*": .*kubeconfig/);
+  }
+  const node = parseConfig({ ...BASE, KUBELET_PODS_API_SOCKET: socket }, { kubeconfigFound: true });
+  t.true(node.ok && node.config.podsApi?.target === socket);
 });

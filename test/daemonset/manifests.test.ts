@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { DaemonSet } from 'kubernetes-models/apps/v1/DaemonSet';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { ClusterRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole';
@@ -20,6 +20,7 @@ import type { IPodTemplateSpec } from 'kubernetes-models/v1/PodTemplateSpec';
 import type { IProbe } from 'kubernetes-models/v1/Probe';
 import { Service } from 'kubernetes-models/v1/Service';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
+import type { IVolume } from 'kubernetes-models/v1/Volume';
 import { parse, parseAllDocuments } from 'yaml';
 import { DEFAULT_STATE_MAX_BYTES } from '../../src/checkpoint/journalCheckpoint.js';
 import { CONFIG_VARIABLES, parseConfig } from '../../src/config.js';
@@ -38,6 +39,9 @@ const IMAGE_REPOSITORY = 'ghcr.io/kubelet-span-exporter/kubelet-span-exporter';
 
 /** The opt-in overlay that mounts the CRI socket: privileged by design, checked on its own. */
 const PRECISE = 'daemonset/overlays/precise';
+/** The opt-in overlay that mounts the kubelet Pods API directory: root, checked on its own. */
+const PODS_API = 'daemonset/overlays/pods-api';
+type OptInOverlay = typeof PRECISE | typeof PODS_API;
 
 /** Most liveness back-off the kubelet poller may reach (the agent caps it at 60 s). */
 const MAX_POLL_BACKOFF_S = 60;
@@ -69,7 +73,7 @@ interface Rendered {
 const renders = new Map<string, Rendered>();
 
 /** `kubectl kustomize <dir>`, parsed, with whatever it wrote to stderr; cached per directory. */
-function render(dir: KustomizationDir | typeof PRECISE): Rendered {
+function render(dir: KustomizationDir | OptInOverlay): Rendered {
   const cached = renders.get(dir);
   if (cached) return cached;
   const result = spawnSync('kubectl', ['kustomize', join(ROOT, dir)], {
@@ -283,8 +287,18 @@ test('legacy-kubelet-authz overlay adds get on nodes/proxy and changes nothing e
   t.regex(text, /1\.33/);
 });
 
-test('precise overlay: CRI socket mounted, CRI_ENDPOINT set, root, namespace privileged, nothing else', (t) => {
-  const { objects, stderr } = render(PRECISE);
+/**
+ * What an opt-in overlay must share: renders without warnings, every object passes its schema,
+ * the namespace is labelled "privileged" (a hostPath volume is refused by "baseline" and
+ * "restricted"), the pod departs from "restricted" ONLY by running as root and by its hostPath
+ * volume (never privileged, escalation, capabilities or seccomp), RBAC and everything but the
+ * Namespace and the DaemonSet are the base's. Returns the agent container and the volumes.
+ */
+function checkOptInOverlay(
+  t: ExecutionContext,
+  dir: OptInOverlay,
+): { container: IContainer; volumes: IVolume[]; objects: K8sObject[] } {
+  const { objects, stderr } = render(dir);
   t.is(stderr.trim(), '');
   for (const object of objects) {
     const Model = MODELS[`${object.apiVersion}/${object.kind}`];
@@ -297,31 +311,108 @@ test('precise overlay: CRI socket mounted, CRI_ENDPOINT set, root, namespace pri
   }
   const [workload] = podTemplates(objects);
   const template = workload?.template;
-  const violations = (template ? checkRestrictedPodSecurity(template) : []).map(
-    (v) => `${v.path}: ${v.message}`,
+  const violations = template ? checkRestrictedPodSecurity(template) : [];
+  // exactly the deliberate departures from "restricted": root (pod and container) and one hostPath
+  t.deepEqual(
+    violations.map((v) => v.path).sort(),
+    [
+      'spec.containers[0].securityContext.runAsNonRoot',
+      'spec.containers[0].securityContext.runAsUser',
+      'spec.securityContext.runAsUser',
+      'spec.volumes[0].hostPath',
+    ],
+    violations.map((v) => `${v.path}: ${v.message}`).join('\n'),
   );
-  // exactly the two deliberate departures from "restricted": root and the socket hostPath
-  t.true(
-    violations.some((v) => /hostPath/.test(v)),
-    violations.join('\n'),
-  );
-  t.true(
-    violations.some((v) => /runAsNonRoot/.test(v)),
-    violations.join('\n'),
-  );
-  t.false(violations.some((v) => /privileged|allowPrivilegeEscalation|capabilit|seccomp/i.test(v)));
   const container = agentContainerOf(objects);
-  t.is(
-    container.env?.find((e) => e.name === 'CRI_ENDPOINT')?.value,
-    'unix:///run/containerd/containerd.sock',
-  );
-  t.true(container.volumeMounts?.some((m) => m.mountPath === '/run/containerd/containerd.sock'));
+  const sc = container.securityContext;
+  t.is(sc?.allowPrivilegeEscalation, false);
+  t.is(sc?.readOnlyRootFilesystem, true);
+  t.deepEqual(sc?.capabilities, { drop: ['ALL'] });
+  t.falsy(sc?.privileged);
+  t.is(template?.spec?.securityContext?.seccompProfile?.type, 'RuntimeDefault');
+  // RBAC, service account and config unchanged from the base
+  const base = render(BASE).objects;
+  const rest = (list: K8sObject[]) =>
+    list.filter((o) => o.kind !== 'Namespace' && o.kind !== 'DaemonSet');
+  t.deepEqual(rest(objects), rest(base));
+  return { container, volumes: template?.spec?.volumes ?? [], objects };
+}
+
+/** The container's env values (downward-API fields filled as on a node), parsed as the agent does. */
+function parsedEnv(container: IContainer): ReturnType<typeof parseConfig> {
   const env: Record<string, string> = { NODE_NAME: 'node-a', NODE_IP: '10.0.0.1' };
   for (const e of container.env ?? []) if (e.value !== undefined) env[e.name] = e.value;
-  const parsed = parseConfig(env);
-  t.true(parsed.ok && parsed.config.cri?.endpoint === 'unix:///run/containerd/containerd.sock');
-  // RBAC unchanged from the base
-  t.deepEqual(one(objects, 'ClusterRole'), one(render(BASE).objects, 'ClusterRole'));
+  return parseConfig(env);
+}
+
+/** The hostPath volume mounted at `mountPath`, and the mount. */
+function hostMount(container: IContainer, volumes: IVolume[], mountPath: string) {
+  const mount = container.volumeMounts?.find((m) => m.mountPath === mountPath);
+  const volume = volumes.find((v) => v.name === mount?.name);
+  return { mount, hostPath: volume?.hostPath };
+}
+
+test('precise overlay: the CRI socket DIRECTORY mounted, CRI_ENDPOINT in it, root, namespace privileged, nothing else', (t) => {
+  const { container, volumes } = checkOptInOverlay(t, PRECISE);
+  const endpoint = container.env?.find((e) => e.name === 'CRI_ENDPOINT')?.value;
+  t.is(endpoint, 'unix:///run/cri-runtime/containerd.sock');
+  const { mount, hostPath } = hostMount(container, volumes, '/run/cri-runtime');
+  // a directory, not the socket file (a bind-mounted socket file goes stale when containerd
+  // restarts), and the endpoint's socket lies directly in it
+  t.is(hostPath?.path, '/run/containerd');
+  t.is(hostPath?.type, 'Directory');
+  t.is(mount?.readOnly, true);
+  t.is(`unix://${mount?.mountPath}/containerd.sock`, endpoint ?? '');
+  t.false(
+    volumes.some((v) => v.hostPath?.type === 'Socket' || /\.sock$/.test(v.hostPath?.path ?? '')),
+  );
+  t.is(volumes.filter((v) => v.hostPath !== undefined).length, 1);
+  const parsed = parsedEnv(container);
+  t.true(parsed.ok && parsed.config.cri?.endpoint === endpoint);
+});
+
+test('pods-api overlay: only /var/lib/kubelet/pods-api mounted (DirectoryOrCreate, read-only), the socket in it, root, namespace privileged, nothing else', (t) => {
+  const { container, volumes } = checkOptInOverlay(t, PODS_API);
+  const socket = container.env?.find((e) => e.name === 'KUBELET_PODS_API_SOCKET')?.value;
+  t.is(socket, 'unix:///var/lib/kubelet/pods-api/pods-api.sock');
+  const { mount, hostPath } = hostMount(container, volumes, '/var/lib/kubelet/pods-api');
+  t.is(hostPath?.path, '/var/lib/kubelet/pods-api');
+  t.is(hostPath?.type, 'DirectoryOrCreate');
+  t.is(mount?.readOnly, true);
+  t.is(`unix://${mount?.mountPath}/pods-api.sock`, socket ?? '');
+  // one host directory only: never the kubelet's root dir or its pods dir (every pod's secrets)
+  const hostPaths = volumes.flatMap((v) => (v.hostPath ? [v.hostPath.path] : []));
+  t.deepEqual(hostPaths, ['/var/lib/kubelet/pods-api']);
+  for (const m of container.volumeMounts ?? []) {
+    t.false(['/var/lib/kubelet', '/var/lib/kubelet/pods'].includes(m.mountPath), m.mountPath);
+  }
+  // the CRI stays off: this overlay is about the kubelet's socket alone
+  t.false(container.env?.some((e) => e.name === 'CRI_ENDPOINT') ?? false);
+  // the agent accepts the value
+  const parsed = parsedEnv(container);
+  t.true(
+    parsed.ok && parsed.config.podsApi?.target === socket,
+    parsed.ok ? '' : parsed.errors.join(),
+  );
+});
+
+test('pods-api overlay: the host path is one documented patch a user edits for another kubelet root dir', (t) => {
+  const dir = join(ROOT, PODS_API);
+  const kustomization = parse(readFileSync(join(dir, 'kustomization.yaml'), 'utf8')) as {
+    patches: { path?: string }[];
+  };
+  t.true(kustomization.patches.some((p) => p.path === 'host-path.yaml'));
+  const text = readFileSync(join(dir, 'host-path.yaml'), 'utf8');
+  t.regex(text, /--root-dir/);
+  t.regex(readFileSync(join(dir, 'kustomization.yaml'), 'utf8'), /root directory/);
+  // the host path is written in exactly one place of the overlay (the container path may differ)
+  const mentions = filesUnder(dir).filter((f) =>
+    /path: \/var\/lib\/kubelet\/pods-api\s*$/m.test(readFileSync(f, 'utf8')),
+  );
+  t.deepEqual(
+    mentions.map((f) => relative(dir, f)),
+    ['host-path.yaml'],
+  );
 });
 
 for (const dir of [BASE, LEGACY] as const) {

@@ -190,3 +190,47 @@ test('hostPort 0 is the same as no host port', (t) => {
 test('a template without a spec is a violation', (t) => {
   t.deepEqual(paths({ metadata: {} }), ['spec']);
 });
+
+test('the opt-in overlays’ shape: root and one hostPath directory are all it reports', (t) => {
+  // As daemonset/overlays/pods-api and precise: UID 0 on pod and container, one hostPath
+  // directory, and every other control kept (drop ALL, no escalation, RuntimeDefault).
+  const template = compliant();
+  const spec = template.spec;
+  const container = spec?.containers[0];
+  if (spec === undefined || container?.securityContext === undefined) return t.fail();
+  spec.securityContext = {
+    runAsNonRoot: false,
+    runAsUser: 0,
+    runAsGroup: 0,
+    seccompProfile: { type: 'RuntimeDefault' },
+  };
+  container.securityContext = {
+    ...container.securityContext,
+    runAsNonRoot: false,
+    runAsUser: 0,
+    readOnlyRootFilesystem: true,
+  };
+  spec.volumes = [
+    {
+      name: 'pods-api',
+      hostPath: { path: '/var/lib/kubelet/pods-api', type: 'DirectoryOrCreate' },
+    },
+    { name: 'state', emptyDir: {} },
+  ];
+  t.deepEqual(paths(template).sort(), [
+    'spec.containers[0].securityContext.runAsNonRoot',
+    'spec.containers[0].securityContext.runAsUser',
+    'spec.securityContext.runAsUser',
+    'spec.volumes[0].hostPath',
+  ]);
+});
+
+test('a hostPath volume is reported whatever its type (directory, socket, unset)', (t) => {
+  for (const type of ['Directory', 'DirectoryOrCreate', 'Socket', undefined] as const) {
+    const template = compliant();
+    const spec = template.spec;
+    if (spec === undefined) return t.fail();
+    spec.volumes = [{ name: 'host', hostPath: { path: '/run/containerd', type } }];
+    t.deepEqual(paths(template), ['spec.volumes[0].hostPath'], String(type));
+  }
+});

@@ -115,3 +115,25 @@ test('a FAILED_PRECONDITION at start is thrown without trying the beta', async (
   t.is(code(error), grpc.status.FAILED_PRECONDITION);
   t.is(server.calls.watchPods, 1);
 });
+
+test('an abort signal cancels a watch that waits for its next event (CANCELLED), the server forgets it', async (t) => {
+  const { server, client } = await startPodsApiPair(t, { pods: [pod('a')] });
+  const controller = new AbortController();
+  const types: string[] = [];
+  const error = await t.throwsAsync(async () => {
+    for await (const event of client.watch(controller.signal)) {
+      types.push(event.type);
+      if (event.type === 'INITIAL_SYNC_COMPLETE') {
+        await server.waitForWatches(1);
+        controller.abort();
+      }
+    }
+  });
+  t.is(code(error), grpc.status.CANCELLED);
+  t.deepEqual(types, ['ADDED', 'INITIAL_SYNC_COMPLETE']);
+  // an already aborted signal never gets an event
+  const aborted = await t.throwsAsync(async () => {
+    for await (const _ of client.watch(AbortSignal.abort())) t.fail('no event');
+  });
+  t.is(code(aborted), grpc.status.CANCELLED);
+});

@@ -181,3 +181,18 @@ test('waitForWatches resolves once a watch has its initial events', async (t) =>
   t.is(first.value?.type, 'ADDED');
   await iterator.return(undefined);
 });
+
+test('muted: the list changes, open watches hear nothing (a hung stream), ListPods tells the truth', async (t) => {
+  const { server, client } = await startPodsApiPair(t, { pods: [A] });
+  const seen = await eventsAfterSync(client, 1, () => {
+    server.muted = true;
+    server.setPods([A, B]);
+    server.sendModified(A);
+    server.muted = false;
+    server.setPods([A, B, C]);
+  });
+  // only the change made after unmuting arrived
+  t.deepEqual(seen.map(summary), ['ADDED c 22222222-0000-4000-8000-000000000000']);
+  const listed = await client.listPods();
+  t.is(listed.length, 3);
+});

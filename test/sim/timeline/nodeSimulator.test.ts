@@ -424,6 +424,15 @@ const LAG_DOC: ScriptedTimelineDocument = {
   ],
 };
 
+/** name → phase of each pod. */
+const phasesOf = (items: readonly RawObject[]) =>
+  Object.fromEntries(
+    items.map((p) => [
+      (p.metadata as { name: string }).name,
+      (p.status as { phase: string }).phase,
+    ]),
+  );
+
 test('status lag: ordinary pods show a change that much later, static pods at once', (t) => {
   let body = '';
   const timers = manualTimers();
@@ -435,13 +444,7 @@ test('status lag: ordinary pods show a change that much later, static pods at on
     schedule: timers.schedule,
     now: () => wall,
   });
-  const phases = () =>
-    Object.fromEntries(
-      (JSON.parse(body) as Listed).items.map((p) => [
-        (p.metadata as { name: string }).name,
-        (p.status as { phase: string }).phase,
-      ]),
-    );
+  const phases = () => phasesOf((JSON.parse(body) as Listed).items);
   sim.seek(4);
   t.deepEqual(phases(), { 'etcd-n1': 'Running', app: 'Running' }, 'the first second at once');
   t.is(timers.size, 0);
@@ -511,4 +514,65 @@ test('restart through the simulator: phases in order, config.seen reset to the s
     ];
     t.regex(seen ?? '', /^2026-11-23T12:00:30\.\d{9}\+02:00$/);
   }
+});
+
+test('podsApi: fed the pods `/pods` serves, at once, while `/pods` lags behind', (t) => {
+  let body = '';
+  const fed: RawObject[][] = [];
+  const timers = manualTimers();
+  const sim = createNodeSimulator({
+    timeline: scriptedTimeline(LAG_DOC),
+    standIn: { setBody: (b) => (body = b) },
+    podsApi: { setPods: (pods) => fed.push([...pods]) },
+    statusLagMs: 300,
+    schedule: timers.schedule,
+  });
+  sim.seek(4);
+  t.deepEqual(phasesOf(fed.at(-1) ?? []), { 'etcd-n1': 'Running', app: 'Running' });
+  // the same objects as `/pods` (order aside)
+  const sortByName = (items: readonly RawObject[]) =>
+    [...items].sort((a, b) =>
+      (a.metadata as { name: string }).name < (b.metadata as { name: string }).name ? -1 : 1,
+    );
+  t.deepEqual(sortByName(fed.at(-1) ?? []), sortByName((JSON.parse(body) as Listed).items));
+  sim.seek(6);
+  // the Pods API has the ordinary pod's exit now; `/pods` only after the lag
+  t.deepEqual(phasesOf(fed.at(-1) ?? []), { 'etcd-n1': 'Failed', app: 'Failed' });
+  t.deepEqual(phasesOf((JSON.parse(body) as Listed).items), {
+    'etcd-n1': 'Failed',
+    app: 'Running',
+  });
+  t.is(fed.length, 2, 'one feed per served second, none when the lag ends');
+  timers.runAll();
+  t.is(fed.length, 2);
+});
+
+test('podsApi: a restart drops the watches and refuses calls until the whole list is back', async (t) => {
+  const events: string[] = [];
+  let finishRestart: () => void = () => {};
+  const podsApi = {
+    initializing: false,
+    setPods: () => {},
+    dropWatches: (code?: number) => events.push(`drop ${code}`),
+  };
+  const sim = createNodeSimulator({
+    timeline: loadTimeline(LITMUS),
+    standIn: {
+      setBody: () => {},
+      restart: () => {
+        events.push(`restart, initializing ${podsApi.initializing}`);
+        return new Promise<void>((resolve) => {
+          finishRestart = resolve;
+        });
+      },
+    },
+    podsApi,
+  });
+  sim.seek(30);
+  const restarted = sim.restart({ refusedMs: 600, emptyMs: 1600, partialMs: 1000 });
+  t.true(podsApi.initializing);
+  finishRestart();
+  await restarted;
+  t.false(podsApi.initializing);
+  t.deepEqual(events, ['drop 14', 'restart, initializing true']);
 });
