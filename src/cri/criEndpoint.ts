@@ -3,21 +3,10 @@
  * Runtimes serve the CRI on a local unix socket only, so only `unix://` (or a bare absolute path)
  * is accepted.
  */
-import { posix } from 'node:path';
+import { type UnixSocketResult, unixSocketTarget } from '../unixSocketPath.js';
 
 /** The result of {@link parseCriEndpoint}. */
-export type CriEndpointResult =
-  | {
-      readonly ok: true;
-      /** grpc-js target, always `unix:///<absolute path>`. */
-      readonly target: string;
-      /** Absolute path of the socket. */
-      readonly socketPath: string;
-    }
-  | { readonly ok: false; readonly error: string };
-
-/** Linux `sun_path` holds 108 bytes, one of them the terminating NUL. */
-const MAX_SOCKET_PATH_BYTES = 107;
+export type CriEndpointResult = UnixSocketResult;
 
 const EXAMPLES =
   'unix:///run/containerd/containerd.sock (containerd) or unix:///var/run/crio/crio.sock (CRI-O)';
@@ -70,23 +59,11 @@ export function parseCriEndpoint(endpoint: string): CriEndpointResult {
     );
   }
 
-  if (path.includes('\0')) return fail('CRI endpoint: the socket path contains a NUL character');
-  if (path.includes('?') || path.includes('#')) {
-    return fail(
-      `CRI endpoint ${JSON.stringify(value)}: query strings and fragments are not allowed`,
-    );
-  }
-  const socketPath = posix.normalize(path);
-  if (socketPath.endsWith('/')) {
-    return fail(`CRI endpoint ${JSON.stringify(value)}: names a directory, not a socket file`);
-  }
-  if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH_BYTES) {
-    return fail(
-      `CRI endpoint ${JSON.stringify(value)}: socket path longer than ` +
-        `${MAX_SOCKET_PATH_BYTES} bytes, the limit of unix sockets`,
-    );
-  }
-  return { ok: true, target: `unix://${socketPath}`, socketPath };
+  const checked = unixSocketTarget(path);
+  if (checked.ok) return checked;
+  // A NUL is not echoed: the value would carry it into logs.
+  if (path.includes('\0')) return fail(`CRI endpoint: ${checked.error}`);
+  return fail(`CRI endpoint ${JSON.stringify(value)}: ${checked.error}`);
 }
 
 function fail(error: string): CriEndpointResult {

@@ -3,21 +3,10 @@
  * only, so the setting must be `unix:///absolute/path` (stricter than the CRI endpoint: no bare
  * path, no `unix:/path`), as the kubelet documents it.
  */
-import { posix } from 'node:path';
+import { type UnixSocketResult, unixSocketTarget } from '../unixSocketPath.js';
 
 /** The result of {@link parsePodsApiSocket}. */
-export type PodsApiSocketResult =
-  | {
-      readonly ok: true;
-      /** grpc-js target, `unix:///<absolute path>`. */
-      readonly target: string;
-      /** Absolute path of the socket. */
-      readonly socketPath: string;
-    }
-  | { readonly ok: false; readonly error: string };
-
-/** Linux `sun_path` holds 108 bytes, one of them the terminating NUL. */
-const MAX_SOCKET_PATH_BYTES = 107;
+export type PodsApiSocketResult = UnixSocketResult;
 
 const EXAMPLE = 'unix:///var/lib/kubelet/pods-api/pods-api.sock';
 
@@ -34,19 +23,5 @@ export function parsePodsApiSocket(value: string): PodsApiSocketResult {
       error: `must be unix:// followed by an absolute path (three slashes), e.g. ${EXAMPLE}`,
     };
   }
-  const path = rest.slice(2);
-  if (path.includes('\0') || path.includes('?') || path.includes('#')) {
-    return { ok: false, error: 'the socket path must not contain NUL, ? or #' };
-  }
-  const socketPath = posix.normalize(path);
-  if (socketPath === '/' || socketPath.endsWith('/')) {
-    return { ok: false, error: 'names a directory, not a socket file' };
-  }
-  if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH_BYTES) {
-    return {
-      ok: false,
-      error: `socket path longer than ${MAX_SOCKET_PATH_BYTES} bytes, the limit of unix sockets`,
-    };
-  }
-  return { ok: true, target: `unix://${socketPath}`, socketPath };
+  return unixSocketTarget(rest.slice(2));
 }
