@@ -5,32 +5,31 @@
  * with the agent's) and compares it field by field with the JSON path
  * (`scripts/lib/checkCaptureViaPodsApi.ts`).
  *
- *   npm run test:captures -- [DIR]
+ *   npm run test:captures -- DIR
  *
- * DIR (default: `../shared/fixtures/kubelet/captures` beside the repository) is searched
+ * DIR (`.ci/run` passes the real captures' folder when it is beside the clone) is searched
  * recursively for `*.json` files holding a `PodList`. One line per capture (pods, spans,
  * malformed, pods equal through the Pods API, failures, each failure below it), then
  * `N passed, N failed`.
- * Exit codes: 0 all passed, 1 a capture failed or DIR holds none, 2 DIR missing or bad arguments.
+ * Exit codes: 0 all passed, 1 a capture failed or DIR holds none, 2 DIR not given, missing, or bad
+ * arguments.
  */
 import { stat } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { checkCapture } from './lib/checkCapture.js';
 import { checkCaptureViaPodsApi } from './lib/checkCaptureViaPodsApi.js';
 import { findPodListFiles } from './lib/findPodListFiles.js';
 
-const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
-const DEFAULT_DIR = resolve(REPO_ROOT, '../shared/fixtures/kubelet/captures');
 /** Failure lines printed per capture (the count is always printed). */
 const MAX_FAILURE_LINES = 30;
 
 async function main(args: readonly string[]): Promise<number> {
-  if (args.length > 1 || args[0]?.startsWith('-')) {
-    process.stderr.write('usage: npm run test:captures -- [DIR]\n');
+  const [arg] = args;
+  if (args.length !== 1 || arg === undefined || arg.startsWith('-')) {
+    process.stderr.write('usage: npm run test:captures -- DIR\n');
     return 2;
   }
-  const dir = args[0] === undefined ? DEFAULT_DIR : resolve(args[0]);
+  const dir = resolve(arg);
   const isDir = await stat(dir).then(
     (s) => s.isDirectory(),
     () => false,

@@ -396,6 +396,7 @@ test('npm run test:captures: one line per capture, a closing count, exit 0 / 1 /
 
   const missing = await command(join(dir, 'nowhere'));
   t.is(missing.code, 2);
+  t.is((await command()).code, 2, 'DIR is required: no default reaches outside the repository');
   t.is(missing.stdout, `captures folder absent: ${join(dir, 'nowhere')}\n`);
 
   const empty = join(dir, 'empty');
