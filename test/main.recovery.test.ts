@@ -92,9 +92,6 @@ const pool = rigPool({ nodeName: NODE, env: { OTEL_BSP_SCHEDULE_DELAY: '20' } })
 const rig = pool.rig;
 test.after.always(pool.closeAll);
 
-/** A seeded PRNG (mulberry32): the same seed, the same kill points. */
-const prng = seededRandom;
-
 /** Plays the experiment; `kill(step)` says whether to SIGKILL-and-restart during that step. */
 const play = (r: Rig, kill: (step: number) => number | undefined) =>
   playWithKills(r, STEPS, (t) => podListBody(podsAt(t)), kill);
@@ -143,7 +140,7 @@ test('SIGKILL at random points, restart on the same STATE_DIR: 0 lost, at most o
   let totalDuplicates = 0;
   let totalReceived = 0;
   for (let run = 0; run < RUNS; run++) {
-    const random = prng(1000 + run);
+    const random = seededRandom(1000 + run); // the same seed, the same kill points
     const killSteps = new Set([1 + Math.floor(random() * 14), 15 + Math.floor(random() * 15)]);
     // small batches: a duplicate can only be a batch acknowledged just before a kill, before
     // the checkpoint recorded the acknowledgement (the ack → checkpoint-write window)

@@ -15,21 +15,10 @@ import {
   type RawObject,
   type RunScript,
 } from '../../sim/podBuilder.js';
+import { seededRandom } from '../../sim/timeline/seededRandom.js';
 
 export const NS_PER_MS = 1_000_000n;
 const NS_PER_S = 1_000_000_000n;
-
-/** A deterministic source of numbers in [0, 1) (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** One run of a container as it really happened. */
 export interface TruthRun {

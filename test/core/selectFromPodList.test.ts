@@ -13,6 +13,7 @@ import {
   type RawObject,
   unrelatedPod,
 } from '../../sim/podBuilder.js';
+import { seededRandom } from '../../sim/timeline/seededRandom.js';
 import { decodePodList } from '../../src/core/decodePodList.js';
 import type { KubeletPod } from '../../src/core/kubeletPod.js';
 import {
@@ -399,18 +400,6 @@ const pod = (index: number): fc.Arbitrary<Json> =>
       return item;
     });
 
-/** Deterministic choices for one serialisation (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface Style {
   /** Probability of whitespace between tokens. */
   readonly space: number;
@@ -607,7 +596,7 @@ test('property: the item-level path selects exactly what the full parse selects,
       fc.constantFrom(undefined, undefined, ['a'], ['a', 'b'], []),
       fc.array(fc.integer({ min: 0, max: 9 }), { maxLength: 3 }),
       ({ pods, kind, itemsFirst, nullItems, style, seed }, repeat, texts, namespaces, tracked) => {
-        const next = random(seed);
+        const next = seededRandom(seed);
         const items: Json = nullItems && pods.length === 0 ? null : pods;
         const list: { [key: string]: Json } = itemsFirst ? { items } : {};
         if (kind !== undefined) list.kind = kind;

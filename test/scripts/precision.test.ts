@@ -22,12 +22,12 @@ import {
   kubeletTime,
   podVisibility,
   renderKubeletPod,
-  seededRandom,
   type Timeline,
   type TruthPod,
   timelineActions,
 } from '../../scripts/lib/precisionTimeline.js';
 import type { ReceivedSpan } from '../../sim/otlpReceiver.js';
+import { seededRandom } from '../../sim/timeline/seededRandom.js';
 
 const MS = 1_000_000n;
 const ANCHOR = 1_795_000_000_123_456_789n;
