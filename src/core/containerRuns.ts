@@ -10,6 +10,7 @@ import { parseTime, type Time } from './time.js';
 import { kubeletEdge, pollEdge, type TimeEdge } from './timeEdge.js';
 import {
   type ContainerTrack,
+  copyTrack,
   doneRun,
   isRunDone,
   MAX_REASONS,
@@ -71,17 +72,6 @@ export function finishedRuns(
     runs.push({ term: state.terminated, index: status.restartCount, current: true });
   }
   return runs;
-}
-
-function copyTrack(track: ContainerTrack): ContainerTrack {
-  return {
-    ...track,
-    done: [...track.done],
-    waitingMarks: {
-      restartCount: track.waitingMarks.restartCount,
-      reasons: [...track.waitingMarks.reasons],
-    },
-  };
 }
 
 /**

@@ -98,9 +98,9 @@ export function markRunDone(track: ContainerTrack, run: DoneRunSnapshot): void {
   }
 }
 
-export function toSnapshot(pod: TrackedPod): PodSnapshot {
-  const containers: ContainerSnapshot[] = [...pod.containers].map(([key, track]) => ({
-    key,
+/** A copy of a container's state that shares nothing mutable with it (`key` and extras dropped). */
+export function copyTrack(track: Omit<ContainerSnapshot, 'key'>): ContainerTrack {
+  return {
     highestIndex: track.highestIndex,
     highestRestartCount: track.highestRestartCount,
     ...(track.open ? { open: track.open } : {}),
@@ -110,6 +110,13 @@ export function toSnapshot(pod: TrackedPod): PodSnapshot {
       restartCount: track.waitingMarks.restartCount,
       reasons: [...track.waitingMarks.reasons],
     },
+  };
+}
+
+export function toSnapshot(pod: TrackedPod): PodSnapshot {
+  const containers: ContainerSnapshot[] = [...pod.containers].map(([key, track]) => ({
+    key,
+    ...copyTrack(track),
   }));
   return {
     ref: pod.ref,
@@ -150,22 +157,7 @@ export function fromSnapshot(pod: PodSnapshot): TrackedPod {
     lastSeenAt,
     persistedSeenAt: lastSeenAt,
     emitted: new Set(pod.emitted),
-    containers: new Map(
-      pod.containers.map((c) => [
-        c.key,
-        {
-          highestIndex: c.highestIndex,
-          highestRestartCount: c.highestRestartCount,
-          ...(c.open ? { open: c.open } : {}),
-          done: [...c.done],
-          doneThrough: c.doneThrough,
-          waitingMarks: {
-            restartCount: c.waitingMarks.restartCount,
-            reasons: [...c.waitingMarks.reasons],
-          },
-        },
-      ]),
-    ),
+    containers: new Map(pod.containers.map((c) => [c.key, copyTrack(c)])),
     events: [...pod.events],
     reasonsSeen: [...pod.reasonsSeen],
   };
