@@ -21,6 +21,8 @@
  * Malformed pods are reported for the items decoded (all of them on the full path, candidates
  * on the item-level path), with their index in the body's `items`.
  */
+
+import { DecodedItems, DecodedItemsBuilder, type ItemOutcome } from './decodedItems.js';
 import { decodePodList, type MalformedPod } from './decodePodList.js';
 import type { KubeletPod } from './kubeletPod.js';
 import { type LabelSelector, requiredKeys } from './labelSelector.js';
@@ -36,6 +38,12 @@ export interface PodListSelectionOptions {
   readonly envNames: readonly string[];
   /** Uids of the pods being tracked: their items are always decoded. */
   readonly trackedUids: Iterable<string>;
+  /**
+   * The previous poll's {@link PodListSelection} `items` memo: candidates whose bytes it holds
+   * are not parsed again. Must come from calls with the same `envNames`.
+   * @default DecodedItems.EMPTY
+   */
+  readonly previous?: DecodedItems;
 }
 
 /** Why the whole body was parsed. */
@@ -51,6 +59,10 @@ export type PodListSelection =
       readonly items: number;
       /** Items parsed and decoded (all of them on the full path). */
       readonly decoded: number;
+      /** Candidate items taken from `previous` instead of being parsed. */
+      readonly reused: number;
+      /** This poll's candidates, for the next call's `previous` (empty after a full parse). */
+      readonly memo: DecodedItems;
       /** Set when the whole body was parsed, and why. */
       readonly fullParse?: FullParseReason;
     }
@@ -82,6 +94,8 @@ function fullParse(
     malformed: decoded.malformed,
     items: decoded.pods.length + decoded.malformed.length,
     decoded: decoded.pods.length + decoded.malformed.length,
+    reused: 0,
+    memo: DecodedItems.EMPTY,
     fullParse: reason,
   };
 }
@@ -111,31 +125,84 @@ export function selectFromPodList(
   const scan = scanPodList(body, { keys, values: options.trackedUids });
   if (!scan.ok) return fullParse(body, options, scan.reason);
 
-  const candidates: unknown[] = [];
+  const previous = options.previous ?? DecodedItems.EMPTY;
+  /** Per candidate, in body order: its item index and its outcome (undefined: parse it). */
   const positions: number[] = [];
+  const outcomes: (ItemOutcome | undefined)[] = [];
+  const parsed: unknown[] = [];
+  let reused = 0;
   for (let i = 0; i < scan.items.length; i++) {
     const item = scan.items[i];
     if (item === undefined) continue;
     const { keyMask } = item;
     if (!item.escapedKey && !item.valueHit && !masks.some((m) => (keyMask & m) === m)) continue;
+    positions.push(i);
+    const known = previous.find(body, item.start, item.end);
+    outcomes.push(known);
+    if (known !== undefined) {
+      reused++;
+      continue;
+    }
     try {
-      candidates.push(JSON.parse(utf8.decode(body.subarray(item.start, item.end))));
+      parsed.push(JSON.parse(utf8.decode(body.subarray(item.start, item.end))));
     } catch {
       // The scan accepted what JSON.parse does not: never expected; trust the full parse.
       return fullParse(body, options, 'item');
     }
-    positions.push(i);
   }
-  if (candidates.length === 0) {
-    return { ok: true, selected: [], malformed: [], items: scan.items.length, decoded: 0 };
+  if (positions.length === 0) {
+    return {
+      ok: true,
+      selected: [],
+      malformed: [],
+      items: scan.items.length,
+      decoded: 0,
+      reused: 0,
+      memo: DecodedItems.EMPTY,
+    };
   }
-  const decoded = decodePodList({ items: candidates }, { envNames: options.envNames });
-  if (!decoded.ok) return fullParse(body, options, 'item');
+  const fresh = decodeEach(parsed, options.envNames);
+  if (fresh === undefined) return fullParse(body, options, 'item');
+  const memo = new DecodedItemsBuilder();
+  const pods: KubeletPod[] = [];
+  const malformed: MalformedPod[] = [];
+  let next = 0;
+  for (let k = 0; k < positions.length; k++) {
+    const outcome = outcomes[k] ?? (fresh[next++] as ItemOutcome);
+    const index = positions[k] as number;
+    const item = scan.items[index] as (typeof scan.items)[number];
+    memo.add(body, item.start, item.end, outcome);
+    if ('pod' in outcome) pods.push(outcome.pod);
+    else malformed.push({ index, ...outcome.malformed });
+  }
   return {
     ok: true,
-    selected: selectPods(decoded.pods, selectors, options.namespaces),
-    malformed: decoded.malformed.map((bad) => ({ ...bad, index: positions[bad.index] ?? -1 })),
+    selected: selectPods(pods, selectors, options.namespaces),
+    malformed,
     items: scan.items.length,
-    decoded: candidates.length,
+    decoded: parsed.length,
+    reused,
+    memo: memo.build(),
   };
+}
+
+/** What each parsed item decodes to, in order; undefined when the list as a whole is refused. */
+function decodeEach(parsed: unknown[], envNames: readonly string[]): ItemOutcome[] | undefined {
+  if (parsed.length === 0) return [];
+  const decoded = decodePodList({ items: parsed }, { envNames });
+  if (!decoded.ok) return undefined;
+  const out: ItemOutcome[] = [];
+  let pod = 0;
+  let bad = 0;
+  for (let k = 0; k < parsed.length; k++) {
+    const report = decoded.malformed[bad];
+    if (report !== undefined && report.index === k) {
+      const { index: _index, ...rest } = report;
+      out.push({ malformed: rest });
+      bad++;
+    } else {
+      out.push({ pod: decoded.pods[pod++] as KubeletPod });
+    }
+  }
+  return out;
 }

@@ -3,6 +3,7 @@
  * selection of the body (`selectFromPodList`), and the observations that come of it: one `list` per
  * successful poll, one `failed` per failed one.
  */
+import { DecodedItems } from '../core/decodedItems.js';
 import type { LabelSelector } from '../core/labelSelector.js';
 import { selectFromPodList } from '../core/selectFromPodList.js';
 import type { Time } from '../core/time.js';
@@ -46,6 +47,8 @@ export class PodsPollingSource implements PodSource {
   #lastAttemptMs = 0;
   /** The polls since the last success failed to connect (a kubelet restarting refuses them). */
   #connectFailedSinceSuccess = false;
+  /** The last good poll's decoded candidates: unchanged items are not parsed again. */
+  #decoded = DecodedItems.EMPTY;
 
   constructor(options: PodsPollingSourceOptions) {
     this.#options = options;
@@ -122,8 +125,10 @@ export class PodsPollingSource implements PodSource {
       namespaces: options.namespaces,
       envNames: options.envNames,
       trackedUids: sink.trackedUids(),
+      previous: this.#decoded,
     });
     if (!result.ok) return this.#failure('malformed', result.error);
+    this.#decoded = result.memo;
     return {
       kind: 'list',
       pods: result.selected,

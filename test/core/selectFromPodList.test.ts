@@ -14,6 +14,7 @@ import {
   unrelatedPod,
 } from '../../sim/podBuilder.js';
 import { seededRandom } from '../../sim/timeline/seededRandom.js';
+import { DecodedItems } from '../../src/core/decodedItems.js';
 import { decodePodList } from '../../src/core/decodePodList.js';
 import type { KubeletPod } from '../../src/core/kubeletPod.js';
 import {
@@ -585,6 +586,8 @@ test('property: the item-level path selects exactly what the full parse selects,
   let itemLevel = 0;
   /** Unmutated bodies that select at least one pod. */
   let selecting = 0;
+  /** Candidate items taken from the previous variant's memo. */
+  let reusedTotal = 0;
   fc.assert(
     fc.property(
       bodyArb,
@@ -611,12 +614,30 @@ test('property: the item-level path selects exactly what the full parse selects,
         });
         const variants = [body, mutate(mutate(body, next), next)];
         for (let k = 0; k < 5; k++) variants.push(mutate(body, next));
+        // The variants in turn, each with the memo of the last accepted one before it: what an
+        // unchanged item reuses must be what parsing it gives.
+        let memo = DecodedItems.EMPTY;
         for (const variant of variants) {
           const expected = fullPath(variant, opts);
           const result = selectFromPodList(variant, opts);
           const actual: Outcome = result.ok
             ? { ok: true, selected: result.selected }
             : { ok: false, message: result.error.message };
+          const chained = selectFromPodList(variant, { ...opts, previous: memo });
+          if (chained.ok) {
+            memo = chained.memo;
+            reusedTotal += chained.reused;
+          }
+          const actualChained: Outcome = chained.ok
+            ? { ok: true, selected: chained.selected }
+            : { ok: false, message: chained.error.message };
+          if (!isDeepStrictEqual(actualChained, expected)) {
+            throw new Error(
+              `body ${JSON.stringify(latin1.decode(variant))}, selectors ${JSON.stringify(texts)}, ` +
+                `with the previous memo: full path ${JSON.stringify(expected)}, ` +
+                `item-level path ${JSON.stringify(actualChained)}`,
+            );
+          }
           if (expected.ok) accepted++;
           else rejected++;
           if (variant === body && expected.ok && expected.selected.length > 0) selecting++;
@@ -634,7 +655,8 @@ test('property: the item-level path selects exactly what the full parse selects,
     { seed: 20261129, numRuns: 1000, endOnFailure: true },
   );
   // the runs covered both sides, and mostly the item-level path itself
-  t.log({ accepted, rejected, itemLevel, selecting });
+  t.log({ accepted, rejected, itemLevel, selecting, reusedTotal });
+  t.true(reusedTotal > 300, `reused ${reusedTotal}`);
   t.true(accepted > 1000, `accepted ${accepted}`);
   t.true(rejected > 4000, `rejected ${rejected}`);
   t.true(itemLevel > 500, `item-level ${itemLevel}`);
