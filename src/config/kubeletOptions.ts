@@ -64,13 +64,15 @@ export const KUBELET_VARIABLES = {
     name: 'KUBELET_TOKEN_FILE',
     group: 'kubelet',
     default: DEFAULT_TOKEN_FILE,
-    description: 'Bearer token for the kubelet, re-read when it changes.',
+    description:
+      'Bearer token for the kubelet, re-read when it changes (looked at every 10 s) and after a 401.',
   },
   KUBELET_CA_FILE: {
     name: 'KUBELET_CA_FILE',
     group: 'kubelet',
     default: DEFAULT_CA_FILE,
-    description: "CA bundle that verifies the kubelet's serving certificate.",
+    description:
+      "CA bundle that verifies the kubelet's serving certificate, re-read when it changes (looked at every 10 s).",
   },
   KUBELET_INSECURE_TLS: {
     name: 'KUBELET_INSECURE_TLS',

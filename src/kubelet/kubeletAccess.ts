@@ -1,12 +1,10 @@
 /**
  * Owns the contract between the kubelet client's one fetch path and where its credentials come
- * from: a {@link KubeletAccessProvider} prepares each request (keep-alive agent and headers) and
+ * from: a {@link KubeletAccessProvider} prepares each request (connection setting and headers) and
  * renews it after a 401. Two providers exist: `ServiceAccountProvider` (token file + CA file) and
  * `ProxyAccessProvider` (a {@link KubeletAccess} such as a kubeconfig, through the API server's
  * node proxy).
  */
-import type * as http from 'node:http';
-
 /** What a {@link KubeletAccess} supplies for one request. */
 export interface KubeletAccessMaterial {
   /** PEM CA bundle that verifies the server (default: Node's root CAs). */
@@ -49,9 +47,32 @@ export interface RequestDeadline {
   readonly timeoutMs: number;
 }
 
+/** TLS material of the connection (as `tls.connect` takes it). */
+export interface ConnectionTls {
+  /** PEM CA bundle that verifies the server (default: Node's root CAs). */
+  readonly ca?: string | Buffer;
+  /** PEM client certificate (chain), with `key`. */
+  readonly cert?: string | Buffer;
+  /** PEM private key of `cert`. */
+  readonly key?: string | Buffer;
+  /** `false`: the server certificate is not verified. */
+  readonly rejectUnauthorized: boolean;
+  /** Name sent in SNI and verified in the certificate instead of the URL's host. */
+  readonly servername?: string;
+}
+
+/** How a request reaches the server: over TLS or not, and the signature of the TLS material. */
+export interface ConnectionSetting {
+  /** Changes when `tls` changes: a connection made with other material is replaced. */
+  readonly signature: string;
+  /** TLS material; undefined: plain TCP (an `http:` URL). */
+  readonly tls: ConnectionTls | undefined;
+}
+
 /** The connection and headers of one request. */
 export interface PreparedRequest {
-  readonly agent: http.Agent;
+  /** TLS material of the connection, and its signature (a change replaces the connection). */
+  readonly connection: ConnectionSetting;
   readonly headers: Readonly<Record<string, string>>;
   /** Changes when anything the request would send changes (headers or TLS material). */
   readonly signature: string;
@@ -63,7 +84,7 @@ export interface KubeletAccessProvider {
   prepare(deadline: RequestDeadline): Promise<PreparedRequest>;
   /** After a 401: the request prepared again when its credentials changed, else undefined. */
   renew(previous: PreparedRequest, deadline: RequestDeadline): Promise<PreparedRequest | undefined>;
-  /** Frees the connection; later `prepare` calls reject with `'connection'`. */
+  /** Later `prepare` calls reject with `'connection'`. */
   close(): void;
   /** The access behind a proxy provider (its description names it in errors); none: direct. */
   readonly proxied: KubeletAccess | undefined;

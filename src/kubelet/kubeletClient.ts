@@ -1,16 +1,19 @@
 /**
- * Owns the one fetch path to the kubelet: `GET <base><path>` (`/pods`) over a keep-alive
- * connection, with gzip, a whole-request timeout and a body-size cap. Credentials and the
- * connection come from an access provider: the service account's token and CA files
+ * Owns the one fetch path to the kubelet: `GET <base><path>` (`/pods`) over a kept-alive
+ * connection of the agent's own minimal HTTP/1.1 client (`kubeletConnection.ts`,
+ * `httpResponseParser.ts`), with gzip, a whole-request timeout and a body-size cap. Credentials
+ * and TLS material come from an access provider: the service account's token and CA files
  * (`ServiceAccountProvider`), or a {@link KubeletAccess} such as a kubeconfig
  * (`ProxyAccessProvider`, usually through the API server's node proxy). Every failure becomes a
  * {@link KubeletError} with a `kind` (`kubeletFailure.ts`); no message carries a secret
  * (`redaction.ts`).
  */
-import * as http from 'node:http';
-import * as https from 'node:https';
-import { createGunzip } from 'node:zlib';
-import type { KubeletAccess, KubeletAccessProvider, RequestDeadline } from './kubeletAccess.js';
+import { promisify } from 'node:util';
+import { constants, gunzip, type ZlibOptions } from 'node:zlib';
+import { BodyBuffer } from './bodyBuffer.js';
+import type { HttpResponse } from './httpResponseParser.js';
+import type { KubeletAccess, KubeletAccessProvider, PreparedRequest } from './kubeletAccess.js';
+import { KubeletConnection } from './kubeletConnection.js';
 import { KubeletError } from './kubeletError.js';
 import {
   badGzip,
@@ -18,7 +21,6 @@ import {
   networkError,
   statusError,
   tooLarge,
-  truncated,
 } from './kubeletFailure.js';
 import { ProxyAccessProvider } from './proxyAccessProvider.js';
 import { Redactor } from './redaction.js';
@@ -26,6 +28,15 @@ import { ServiceAccountProvider } from './serviceAccountProvider.js';
 
 /** Bytes of an error response read for the message excerpt; the rest is not waited for. */
 const ERROR_BODY_READ_BYTES = 16 * 1024;
+/** Largest decompressed error body, of which the excerpt is taken (bytes). */
+const ERROR_BODY_INFLATED_BYTES = 1024 * 1024;
+/** Request header fields sent unless the access sets the same field. */
+const DEFAULT_HEADERS: Readonly<Record<string, string>> = {
+  Accept: 'application/json',
+  'Accept-Encoding': 'gzip',
+  'User-Agent': 'kubelet-span-exporter',
+};
+const inflate = promisify<Buffer, ZlibOptions, Buffer>(gunzip);
 
 interface AttemptResult {
   readonly body?: Buffer;
@@ -40,13 +51,21 @@ export interface KubeletClientOptions {
    */
   readonly baseUrl: string;
   /**
-   * Bearer token file, re-read whenever its inode, size or mtime changes, and after a 401.
-   * Missing file: a `'token'` error at fetch time, except with a plain `http:` base URL
-   * (kubectl proxy), where no token is sent. Not set: no token is sent.
+   * Bearer token file, re-read when its inode, size or mtime changed (looked at every
+   * `fileCheckIntervalMs`), and after a 401. Missing file: a `'token'` error at fetch time,
+   * except with a plain `http:` base URL (kubectl proxy), where no token is sent. Not set: no
+   * token is sent.
    */
   readonly tokenFile?: string;
   /** PEM CA bundle that verifies the kubelet's serving certificate (re-read when it changes). */
   readonly caFile?: string;
+  /**
+   * Least time between two looks at whether `tokenFile` or `caFile` changed (ms): a `stat` of
+   * both per poll costs more than the rest of the poll's bookkeeping. A 401 re-reads the token
+   * at once. client-go re-reads its token file at most once a minute. Tests set 0.
+   * @default 10_000
+   */
+  readonly fileCheckIntervalMs?: number;
   /** Skip verification of the kubelet's certificate (`caFile` is then ignored). @default false */
   readonly insecureTls?: boolean;
   /**
@@ -62,8 +81,8 @@ export interface KubeletClientOptions {
 }
 
 /**
- * Fetches from the kubelet. One keep-alive connection is reused across fetches; fetches are
- * expected one at a time (a second concurrent fetch waits for the connection).
+ * Fetches from the kubelet. One kept-alive connection is reused across fetches, and one body
+ * buffer; fetches run one at a time (a second concurrent fetch waits for the first).
  */
 export class KubeletClient {
   readonly #url: URL;
@@ -75,6 +94,11 @@ export class KubeletClient {
   readonly #provider: KubeletAccessProvider;
   readonly #redactor = new Redactor();
   readonly #failure: FailureContext;
+  readonly #connection: KubeletConnection;
+  /** The request line and `Host` field, the same for every request. */
+  readonly #requestStart: string;
+  /** Settles when the fetch in flight, if any, is over. */
+  #queue: Promise<void> = Promise.resolve();
   #closed = false;
 
   /**
@@ -102,28 +126,38 @@ export class KubeletClient {
             insecureTls: options.insecureTls ?? false,
             secure: this.#secure,
             redactor: this.#redactor,
+            fileCheckIntervalMs: options.fileCheckIntervalMs ?? 10_000,
           })
         : new ProxyAccessProvider(access, { secure: this.#secure, redactor: this.#redactor });
     const display = `${this.#url.protocol}//${this.#url.host}${this.#url.pathname}`;
     this.#displayUrl = access === undefined ? display : `${display} (${access.description})`;
     this.#timeoutMs = timeoutMs;
     this.#maxBodyBytes = maxBodyBytes;
-    this.#failure = {
-      displayUrl: this.#displayUrl,
-      access,
-      maxBodyBytes,
-      redactor: this.#redactor,
-    };
+    this.#failure = { displayUrl: this.#displayUrl, access, redactor: this.#redactor };
+    this.#connection = new KubeletConnection({
+      url: this.#url,
+      body: new BodyBuffer(),
+      limits: { maxBodyBytes, maxErrorBodyBytes: ERROR_BODY_READ_BYTES },
+      networkError: (error, responded) => networkError(this.#failure, error, responded),
+    });
+    this.#requestStart = `GET ${this.#url.pathname}${this.#url.search} HTTP/1.1\r\nHost: ${this.#url.host}\r\n`;
   }
 
   /**
    * `GET <base>/pods`. Resolves with the raw (decompressed) body bytes; the caller parses them.
-   * Rejects only with {@link KubeletError}; an abort through `signal` rejects with kind
-   * `'timeout'`. After a 401, the credentials are obtained again (token file re-read, access
-   * prepared again) and, if they changed, the request is retried once.
+   * The bytes are a view into a buffer the client reuses: valid until the next `fetchPods` call
+   * starts, so copy what must outlive it. Rejects only with {@link KubeletError}; an abort through
+   * `signal` rejects with kind `'timeout'`. After a 401, the credentials are obtained again
+   * (token file re-read, access prepared again) and, if they changed, the request is retried once.
    */
   async fetchPods(signal?: AbortSignal): Promise<Buffer> {
+    const previous = this.#queue;
+    let release = (): void => {};
+    this.#queue = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     try {
+      await previous;
       return await this.#fetch(signal);
     } catch (error) {
       if (error instanceof KubeletError) throw this.#redactor.sanitised(error);
@@ -132,32 +166,33 @@ export class KubeletClient {
           cause: error,
         }),
       );
+    } finally {
+      release();
     }
   }
 
-  /** Frees the keep-alive agent and its connection. Later fetches reject with `'connection'`. */
+  /** Frees the connection. Later fetches reject with `'connection'`. */
   close(): void {
     this.#closed = true;
     this.#provider.close();
+    this.#connection.abort(new KubeletError('connection', 'kubelet client is closed'));
   }
 
   async #fetch(signal: AbortSignal | undefined): Promise<Buffer> {
     if (this.#closed) {
       throw new KubeletError('connection', 'kubelet client is closed');
     }
-    const deadline: RequestDeadline = {
+    const deadline = {
       at: Date.now() + this.#timeoutMs,
       signal,
       displayUrl: this.#displayUrl,
       timeoutMs: this.#timeoutMs,
     };
     const prepared = await this.#provider.prepare(deadline);
-    let result = await this.#attempt(prepared.agent, prepared.headers, deadline.at, signal);
+    let result = await this.#attempt(prepared, deadline.at, signal);
     if (result.unauthorized !== undefined) {
       const renewed = await this.#provider.renew(prepared, deadline);
-      if (renewed !== undefined) {
-        result = await this.#attempt(renewed.agent, renewed.headers, deadline.at, signal);
-      }
+      if (renewed !== undefined) result = await this.#attempt(renewed, deadline.at, signal);
     }
     if (result.unauthorized !== undefined) throw result.unauthorized;
     if (result.body === undefined) {
@@ -166,20 +201,32 @@ export class KubeletClient {
     return result.body;
   }
 
-  /** One HTTP exchange. Resolves with the body or a 401 error; rejects with KubeletError. */
+  /**
+   * One HTTP exchange. Resolves with the body or a 401 error; rejects with KubeletError. At the
+   * deadline or an abort, the connection is dropped (a half-read response cannot be reused).
+   */
   #attempt(
-    agent: http.Agent,
-    extraHeaders: Readonly<Record<string, string>>,
+    prepared: PreparedRequest,
     deadline: number,
     signal: AbortSignal | undefined,
   ): Promise<AttemptResult> {
     return new Promise<AttemptResult>((resolve, reject) => {
       let settled = false;
-      let request: http.ClientRequest | undefined;
-      let cleanupBody: (() => void) | undefined;
+      const settle = (): boolean => {
+        if (settled) return false;
+        settled = true;
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        return true;
+      };
+      const stop = (error: KubeletError): void => {
+        if (!settle()) return;
+        this.#connection.abort(error);
+        reject(error);
+      };
       const timer = setTimeout(
         () =>
-          fail(
+          stop(
             new KubeletError(
               'timeout',
               `kubelet request to ${this.#displayUrl} timed out after ${this.#timeoutMs} ms`,
@@ -188,162 +235,80 @@ export class KubeletClient {
         Math.max(0, deadline - Date.now()),
       );
       const onAbort = (): void =>
-        fail(new KubeletError('timeout', `kubelet request to ${this.#displayUrl} was aborted`));
-
-      const finish = (): void => {
-        settled = true;
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        cleanupBody?.();
-      };
-      const fail = (error: KubeletError): void => {
-        if (settled) return;
-        finish();
-        // Destroying the request also destroys its socket: a half-read response cannot be reused.
-        request?.destroy();
-        reject(error);
-      };
-      const succeed = (result: AttemptResult): void => {
-        if (settled) return;
-        finish();
-        resolve(result);
-      };
-
+        stop(new KubeletError('timeout', `kubelet request to ${this.#displayUrl} was aborted`));
       if (signal?.aborted) {
         onAbort();
         return;
       }
       signal?.addEventListener('abort', onAbort, { once: true });
-
-      const headers: http.OutgoingHttpHeaders = {
-        Accept: 'application/json',
-        'Accept-Encoding': 'gzip',
-        'User-Agent': 'kubelet-span-exporter',
-        ...extraHeaders,
-      };
-
-      try {
-        const requestFn = this.#secure ? https.request : http.request;
-        request = requestFn(this.#url, { method: 'GET', agent, headers });
-      } catch (error) {
-        fail(networkError(this.#failure, error, false));
-        return;
-      }
-      const req = request;
-      let responded = false;
-      req.on('error', (error) => fail(networkError(this.#failure, error, responded)));
-      req.on('response', (res) => {
-        responded = true;
-        this.#readResponse(res, {
-          fail,
-          succeed,
-          setCleanup: (cleanup) => {
-            cleanupBody = cleanup;
+      this.#connection
+        .request(this.#head(prepared.headers), prepared.connection)
+        .then((response) => this.#result(response))
+        .then(
+          (result) => {
+            if (settle()) resolve(result);
           },
-        });
-      });
-      req.end();
+          (error: unknown) => {
+            if (settle()) reject(error);
+          },
+        );
     });
   }
 
-  #readResponse(
-    res: http.IncomingMessage,
-    callbacks: {
-      readonly fail: (error: KubeletError) => void;
-      readonly succeed: (result: AttemptResult) => void;
-      readonly setCleanup: (cleanup: () => void) => void;
-    },
-  ): void {
-    const { fail, succeed } = callbacks;
-    const status = res.statusCode ?? 0;
-    const ok = status >= 200 && status < 300;
-    const encoding = (res.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+  /** The request head: request line, `Host`, the default fields unless `headers` set them. */
+  #head(headers: Readonly<Record<string, string>>): string {
+    let head = this.#requestStart;
+    const names = Object.keys(headers).map((name) => name.toLowerCase());
+    for (const [name, value] of Object.entries(DEFAULT_HEADERS)) {
+      if (!names.includes(name.toLowerCase())) head += `${name}: ${value}\r\n`;
+    }
+    for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`;
+    return `${head}\r\n`;
+  }
+
+  /** The body of a 2xx response (decompressed), a 401 to renew after, or the error of a status. */
+  async #result(response: HttpResponse): Promise<AttemptResult> {
+    const { status, headers, body } = response;
+    const encoding = (headers.get('content-encoding')?.join(', ') ?? 'identity')
+      .trim()
+      .toLowerCase();
     const gzip = encoding === 'gzip' || encoding === 'x-gzip';
-    const limit = ok ? this.#maxBodyBytes : ERROR_BODY_READ_BYTES;
-
-    res.on('error', (error) => fail(truncated(error)));
-    res.on('close', () => {
-      if (!res.complete) fail(truncated(undefined));
-    });
-
-    if (ok && encoding !== 'identity' && !gzip) {
-      fail(
-        new KubeletError('http', `kubelet answered with unsupported content-encoding ${encoding}`, {
+    if (status >= 200 && status < 300) {
+      // zlib reads its input on the threadpool, maybe past a timeout that lets the next fetch
+      // reuse the body buffer: it gets a copy (gzip comes from proxies only, never the kubelet).
+      if (gzip) return { body: await this.#inflate(Buffer.from(body), status) };
+      if (encoding === 'identity') return { body };
+      throw new KubeletError(
+        'http',
+        `kubelet answered with unsupported content-encoding ${encoding}`,
+        {
           statusCode: status,
-        }),
+        },
       );
-      return;
     }
-    const announced = Number(res.headers['content-length']);
-    if (ok && Number.isFinite(announced) && announced > this.#maxBodyBytes) {
-      fail(tooLarge(this.#failure, `announces ${announced} bytes`));
-      return;
-    }
-
-    const chunks: Buffer[] = [];
-    let total = 0;
-    let capped = false;
-    const collect = (chunk: Buffer): void => {
-      if (capped) return;
-      if (total + chunk.length > limit) {
-        if (ok) {
-          fail(tooLarge(this.#failure, `exceeds ${this.#maxBodyBytes} bytes`));
-          return;
-        }
-        // Error bodies: keep what fits for the excerpt, stop reading.
-        chunks.push(chunk.subarray(0, limit - total));
-        total = limit;
-        capped = true;
-        complete();
-        return;
-      }
-      chunks.push(chunk);
-      total += chunk.length;
-    };
-    const complete = (): void => {
-      const body = Buffer.concat(chunks, total);
-      if (ok) {
-        succeed({ body });
-        return;
-      }
-      if (capped) {
-        // Stop reading a long error body; dropping the connection is cheaper than draining it.
-        fail(statusError(this.#failure, status, body));
-      } else {
-        const error = statusError(this.#failure, status, body);
-        if (error.kind === 'unauthorized') succeed({ unauthorized: error });
-        else fail(error);
-      }
-    };
-
+    let text = body;
     if (gzip) {
-      const gunzip = createGunzip();
-      callbacks.setCleanup(() => {
-        gunzip.removeAllListeners('data');
-        gunzip.destroy();
-      });
-      let wire = 0;
-      gunzip.on('data', collect);
-      gunzip.on('error', (error) => fail(badGzip(error, status)));
-      gunzip.on('end', () => {
-        if (!capped) complete();
-      });
-      res.on('data', (chunk: Buffer) => {
-        wire += chunk.length;
-        if (ok && wire > this.#maxBodyBytes) {
-          fail(tooLarge(this.#failure, `exceeds ${this.#maxBodyBytes} bytes compressed`));
-          return;
-        }
-        if (!gunzip.destroyed) gunzip.write(chunk);
-      });
-      res.on('end', () => {
-        if (!gunzip.destroyed) gunzip.end();
-      });
-    } else {
-      res.on('data', collect);
-      res.on('end', () => {
-        if (!capped) complete();
-      });
+      // The first bytes of an error body, even cut short, are enough for the excerpt.
+      const options = {
+        finishFlush: constants.Z_SYNC_FLUSH,
+        maxOutputLength: ERROR_BODY_INFLATED_BYTES,
+      };
+      text = await inflate(Buffer.from(body), options).catch(() => Buffer.alloc(0));
+    }
+    const error = statusError(this.#failure, status, text);
+    if (error.kind === 'unauthorized') return { unauthorized: error };
+    throw error;
+  }
+
+  /** Decompresses a gzip body up to the body limit. */
+  async #inflate(body: Buffer, status: number): Promise<Buffer> {
+    try {
+      return await inflate(body, { maxOutputLength: this.#maxBodyBytes });
+    } catch (error) {
+      if (error instanceof RangeError) {
+        throw tooLarge(this.#maxBodyBytes, `exceeds ${this.#maxBodyBytes} bytes decompressed`);
+      }
+      throw badGzip(error, status);
     }
   }
 }

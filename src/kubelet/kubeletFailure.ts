@@ -13,8 +13,6 @@ export interface FailureContext {
   readonly displayUrl: string;
   /** The access behind the API server's node proxy; undefined: the kubelet directly. */
   readonly access: KubeletAccess | undefined;
-  /** The body limit (bytes). */
-  readonly maxBodyBytes: number;
   readonly redactor: Redactor;
 }
 
@@ -108,10 +106,16 @@ export function statusError(ctx: FailureContext, status: number, body: Buffer): 
   });
 }
 
-export function tooLarge(ctx: FailureContext, detail: string): KubeletError {
-  return new KubeletError('tooLarge', `kubelet /pods body ${detail} (limit ${ctx.maxBodyBytes})`, {
+/** A body over the limit (`maxBodyBytes`), e.g. `detail` = `announces 123456 bytes`. */
+export function tooLarge(maxBodyBytes: number, detail: string): KubeletError {
+  return new KubeletError('tooLarge', `kubelet /pods body ${detail} (limit ${maxBodyBytes})`, {
     hint: 'raise the body size limit if this node really runs that many pods',
   });
+}
+
+/** A response whose HTTP/1.1 framing is broken, e.g. `detail` = `invalid chunk size`. */
+export function malformedResponse(detail: string): KubeletError {
+  return new KubeletError('http', `kubelet sent a malformed HTTP response (${detail})`);
 }
 
 export function truncated(cause: unknown): KubeletError {

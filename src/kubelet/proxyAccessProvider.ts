@@ -1,14 +1,15 @@
 /**
  * Owns kubelet access with credentials from a {@link KubeletAccess} (a kubeconfig, from a laptop):
  * asks it for TLS material and headers before every request (credentials may expire), checks
- * them, and rebuilds the connection when the TLS material changes. The kubelet is then usually
+ * them, and has the connection replaced when the TLS material changes. The kubelet is then usually
  * reached through the API server's node proxy.
  */
 import { createHash, X509Certificate } from 'node:crypto';
 import { createSecureContext } from 'node:tls';
 import { beforeDeadline } from './beforeDeadline.js';
-import { KeepAliveAgent } from './keepAliveAgent.js';
 import type {
+  ConnectionSetting,
+  ConnectionTls,
   KubeletAccess,
   KubeletAccessMaterial,
   KubeletAccessProvider,
@@ -23,7 +24,8 @@ export class ProxyAccessProvider implements KubeletAccessProvider {
   readonly proxied: KubeletAccess;
   readonly #secure: boolean;
   readonly #redactor: Redactor;
-  readonly #agent = new KeepAliveAgent();
+  /** The connection setting of the last TLS material that was checked. */
+  #connection: ConnectionSetting | undefined;
   #closed = false;
 
   constructor(access: KubeletAccess, options: { secure: boolean; redactor: Redactor }) {
@@ -34,7 +36,7 @@ export class ProxyAccessProvider implements KubeletAccessProvider {
 
   /**
    * Asks the access for this request's credentials (bounded by the deadline and the signal),
-   * checks them, and returns the keep-alive agent, rebuilt when the TLS material changed.
+   * checks them, and returns the connection setting (the TLS material checked again when changed).
    */
   async prepare(deadline: RequestDeadline): Promise<PreparedRequest> {
     const access = this.proxied;
@@ -82,8 +84,8 @@ export class ProxyAccessProvider implements KubeletAccessProvider {
         }
       : undefined;
     const tlsSignature = tls === undefined ? 'plain' : digest(tls);
-    const agent = this.#agentFor(tls, tlsSignature);
-    return { agent, headers, signature: `${tlsSignature}:${digest(headers)}` };
+    const connection = this.#connectionFor(tls, tlsSignature);
+    return { connection, headers, signature: `${tlsSignature}:${digest(headers)}` };
   }
 
   /** Expiring credentials (exec plugins, rotated files) may have been renewed meanwhile. */
@@ -97,13 +99,19 @@ export class ProxyAccessProvider implements KubeletAccessProvider {
 
   close(): void {
     this.#closed = true;
-    this.#agent.destroy();
   }
 
-  #agentFor(tls: Omit<KubeletAccessMaterial, 'headers'> | undefined, signature: string) {
-    const current = this.#agent.current(signature);
-    if (current) return current;
-    if (tls === undefined) return this.#agent.for(signature, undefined);
+  /** The connection setting of `tls`, checked when it differs from the last one. */
+  #connectionFor(
+    tls: Omit<KubeletAccessMaterial, 'headers'> | undefined,
+    signature: string,
+  ): ConnectionSetting {
+    const current = this.#connection;
+    if (current !== undefined && current.signature === signature) return current;
+    if (tls === undefined) {
+      this.#connection = { signature, tls: undefined };
+      return this.#connection;
+    }
     const access = this.proxied;
     const { ca, cert, key, servername } = tls;
     if (ca !== undefined) {
@@ -132,13 +140,15 @@ export class ProxyAccessProvider implements KubeletAccessProvider {
         );
       }
     }
-    return this.#agent.for(signature, {
+    const checked: ConnectionTls = {
       rejectUnauthorized: tls.rejectUnauthorized !== false,
       ...(ca === undefined ? {} : { ca }),
       ...(cert === undefined ? {} : { cert }),
       ...(key === undefined ? {} : { key }),
       ...(servername === undefined ? {} : { servername }),
-    });
+    };
+    this.#connection = { signature, tls: checked };
+    return this.#connection;
   }
 }
 

@@ -1,12 +1,12 @@
 /**
  * Owns in-cluster kubelet access: the service account's bearer token file (re-read when it is
  * replaced, or after a 401) and the CA file verifying the kubelet's serving certificate (re-read
- * when it changes), or no verification at all (insecure TLS).
+ * when it changes), or no verification at all (insecure TLS). Whether the files changed is
+ * checked at most every `fileCheckIntervalMs`, not on every poll.
  */
 import { createHash, X509Certificate } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import { KeepAliveAgent } from './keepAliveAgent.js';
-import type { KubeletAccessProvider, PreparedRequest } from './kubeletAccess.js';
+import type { ConnectionSetting, KubeletAccessProvider, PreparedRequest } from './kubeletAccess.js';
 import { KubeletError } from './kubeletError.js';
 import { TLS_HINT } from './kubeletFailure.js';
 import { describe, errorCode, type Redactor } from './redaction.js';
@@ -22,19 +22,29 @@ export interface ServiceAccountProviderOptions {
   readonly secure: boolean;
   /** Where tokens read are remembered, to be kept out of messages. */
   readonly redactor: Redactor;
+  /** Least time between two checks of whether the token or CA file changed (ms). */
+  readonly fileCheckIntervalMs: number;
 }
 
-interface CachedToken {
+/** What a file was last found to hold, and when that was checked (epoch ms). */
+interface Checked<T> {
   readonly signature: string;
-  /** `undefined`: no token is sent. */
-  readonly token: string | undefined;
+  readonly value: T;
+  checkedAt: number;
 }
+
+const PLAIN: ConnectionSetting = { signature: 'plain', tls: undefined };
+const INSECURE: ConnectionSetting = { signature: 'insecure', tls: { rejectUnauthorized: false } };
+const SYSTEM_CAS: ConnectionSetting = { signature: 'system', tls: { rejectUnauthorized: true } };
 
 export class ServiceAccountProvider implements KubeletAccessProvider {
   readonly proxied = undefined;
   readonly #options: ServiceAccountProviderOptions;
-  readonly #agent = new KeepAliveAgent();
-  #token: CachedToken | undefined;
+  /** `value` undefined: no token is sent. */
+  #token: Checked<string | undefined> | undefined;
+  #ca: Checked<ConnectionSetting> | undefined;
+  /** The last request prepared, kept while its token and connection stay the same. */
+  #last: { readonly token: string | undefined; readonly request: PreparedRequest } | undefined;
   #closed = false;
 
   constructor(options: ServiceAccountProviderOptions) {
@@ -43,39 +53,58 @@ export class ServiceAccountProvider implements KubeletAccessProvider {
 
   async prepare(): Promise<PreparedRequest> {
     const token = await this.#readToken(false);
-    const agent = await this.#currentAgent();
+    const connection = await this.#connection();
     if (this.#closed) throw new KubeletError('connection', 'kubelet client is closed');
-    return { agent, headers: bearer(token), signature: tokenSignature(token) };
+    return this.#request(token, connection);
   }
 
   async renew(previous: PreparedRequest): Promise<PreparedRequest | undefined> {
     if (this.#options.tokenFile === undefined) return undefined;
     const reread = await this.#readToken(true);
-    if (tokenSignature(reread) === previous.signature) return undefined;
-    return { agent: previous.agent, headers: bearer(reread), signature: tokenSignature(reread) };
+    const renewed = this.#request(reread, previous.connection);
+    return renewed.signature === previous.signature ? undefined : renewed;
   }
 
   close(): void {
     this.#closed = true;
-    this.#agent.destroy();
+  }
+
+  /** The request of `token` over `connection`: the last one when both are the same. */
+  #request(token: string | undefined, connection: ConnectionSetting): PreparedRequest {
+    const last = this.#last;
+    if (last !== undefined && last.token === token && last.request.connection === connection) {
+      return last.request;
+    }
+    const request = { connection, headers: bearer(token), signature: tokenSignature(token) };
+    this.#last = { token, request };
+    return request;
+  }
+
+  /** Whether `checked` was checked recently enough to be used without looking at its file. */
+  #fresh(checked: Checked<unknown> | undefined, now: number): boolean {
+    return checked !== undefined && now - checked.checkedAt < this.#options.fileCheckIntervalMs;
   }
 
   /** Current token (`undefined`: send none); re-read when the file changed or when forced. */
   async #readToken(force: boolean): Promise<string | undefined> {
     const file = this.#options.tokenFile;
     if (file === undefined) return undefined;
+    const now = Date.now();
+    const cached = this.#token;
+    if (!force && cached !== undefined && this.#fresh(cached, now)) return cached.value;
     let signature: string;
     try {
       signature = await fileSignature(file);
     } catch (error) {
       if (errorCode(error) === 'ENOENT' && !this.#options.secure) {
-        this.#token = { signature: 'absent', token: undefined };
+        this.#token = { signature: 'absent', value: undefined, checkedAt: now };
         return undefined;
       }
       throw new KubeletError('token', `cannot read bearer token file ${file} (${describe(error)})`);
     }
-    if (!force && this.#token !== undefined && this.#token.signature === signature) {
-      return this.#token.token;
+    if (!force && cached !== undefined && cached.signature === signature) {
+      cached.checkedAt = now;
+      return cached.value;
     }
     let text: string;
     try {
@@ -94,33 +123,38 @@ export class ServiceAccountProvider implements KubeletAccessProvider {
         `bearer token file ${file} holds characters not allowed in an HTTP header`,
       );
     }
-    this.#token = { signature, token };
+    this.#token = { signature, value: token, checkedAt: now };
     return token;
   }
 
-  /** The keep-alive agent, rebuilt when the CA file changed. */
-  async #currentAgent() {
-    if (!this.#options.secure) return this.#agent.for('plain', undefined);
-    const { insecureTls } = this.#options;
-    const caFile = insecureTls ? undefined : this.#options.caFile;
-    let ca: string | undefined;
-    let caSignature = 'none';
-    if (caFile !== undefined) {
-      try {
-        caSignature = await fileSignature(caFile);
-      } catch (error) {
-        throw new KubeletError('ca', `cannot read CA file ${caFile} (${describe(error)})`, {
-          hint: TLS_HINT,
-        });
-      }
-      const current = this.#agent.current(caSignature);
-      if (current) return current;
-      ca = await readCa(caFile);
+  /** The TLS material of the connection, made again when the CA file changed. */
+  async #connection(): Promise<ConnectionSetting> {
+    const { secure, insecureTls, caFile } = this.#options;
+    if (!secure) return PLAIN;
+    if (insecureTls) return INSECURE;
+    if (caFile === undefined) return SYSTEM_CAS;
+    const now = Date.now();
+    const cached = this.#ca;
+    if (cached !== undefined && this.#fresh(cached, now)) return cached.value;
+    let signature: string;
+    try {
+      signature = await fileSignature(caFile);
+    } catch (error) {
+      throw new KubeletError('ca', `cannot read CA file ${caFile} (${describe(error)})`, {
+        hint: TLS_HINT,
+      });
     }
-    return this.#agent.for(caSignature, {
-      rejectUnauthorized: !insecureTls,
-      ...(ca === undefined ? {} : { ca }),
-    });
+    if (cached !== undefined && cached.signature === signature) {
+      cached.checkedAt = now;
+      return cached.value;
+    }
+    const ca = await readCa(caFile);
+    const value: ConnectionSetting = {
+      signature: `ca:${signature}`,
+      tls: { rejectUnauthorized: true, ca },
+    };
+    this.#ca = { signature, value, checkedAt: now };
+    return value;
   }
 }
 

@@ -15,6 +15,11 @@ import { PollLoop, type PollOutcome } from './pollLoop.js';
 
 /** Reads the kubelet's `/pods` body. */
 export interface PodListFetcher {
+  /**
+   * The body's bytes: possibly a view into a buffer the fetcher reuses, valid only until the next
+   * `fetchPods` call starts. The source uses it synchronously after the `await` (selection, then
+   * `includes(podUid)`) and keeps nothing of it but decoded copies.
+   */
   fetchPods(signal: AbortSignal): Promise<Buffer>;
   close(): void;
 }

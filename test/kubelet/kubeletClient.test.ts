@@ -360,7 +360,7 @@ test('a non-JSON body is returned as is (the caller parses)', async (t) => {
 });
 
 test('a rotated token file is picked up by the next fetch', async (t) => {
-  const { standIn, client, tokenFile } = await setup();
+  const { standIn, client, tokenFile } = await setup({}, { fileCheckIntervalMs: 0 });
   await client.fetchPods();
   const next = 'rotated-token-fedcba9876543210fedcba';
   tokens.add(next);
@@ -368,6 +368,19 @@ test('a rotated token file is picked up by the next fetch', async (t) => {
   standIn.rotateToken(next);
   await client.fetchPods();
   t.is(standIn.requests, 2, 'no 401 round trip: the change was seen up front');
+});
+
+test('between file checks a rotated token is found by the 401, then re-read and retried', async (t) => {
+  const { standIn, client, tokenFile } = await setup({}, { fileCheckIntervalMs: 3_600_000 });
+  await client.fetchPods();
+  const next = 'rotated-token-0123456789abcdef0123';
+  tokens.add(next);
+  await writeFile(tokenFile, next);
+  standIn.rotateToken(next);
+  await client.fetchPods();
+  t.is(standIn.requests, 3, 'the cached token got a 401, the re-read one passed');
+  await client.fetchPods();
+  t.is(standIn.requests, 4, 'the re-read token is kept');
 });
 
 test('a token changed without new file metadata is re-read after a 401 and retried once', async (t) => {

@@ -20,24 +20,38 @@ const script = (name: string, app: string): PodScript => ({
 const selected = podAt(script('web-0', 'web'), '2026-01-01T00:00:03Z');
 const other = podAt(script('db-0', 'db'), '2026-01-01T00:00:03Z');
 
-/** A source over a fetcher answering from `answers` in turn; returns what the sink saw. */
-async function run(answers: readonly (string | Error)[], options: { podUid?: string } = {}) {
+/**
+ * A source over a fetcher answering from `answers` in turn; returns what the sink saw. With
+ * `reuse`, every body is a view into one buffer that the next fetch overwrites (as
+ * `KubeletClient` does).
+ */
+async function run(
+  answers: readonly (string | Error)[],
+  options: { podUid?: string; reuse?: boolean } = {},
+) {
   const timers = new FakeTimers();
   const seen: PodObservation[] = [];
   let call = 0;
+  const { reuse, ...sourceOptions } = options;
+  const shared = Buffer.alloc(
+    Math.max(...answers.map((answer) => (answer instanceof Error ? 0 : answer.length))),
+  );
   const source = new PodsPollingSource({
     fetcher: {
       fetchPods: async () => {
+        shared.fill('x');
         const answer = answers[call++] ?? '';
         if (answer instanceof Error) throw answer;
-        return Buffer.from(answer);
+        if (!reuse) return Buffer.from(answer);
+        const length = shared.write(answer);
+        return shared.subarray(0, length);
       },
       close: () => {},
     },
     selectors: selector.ok ? selector.alternatives : [],
     namespaces: undefined,
     envNames: ['TRACEPARENT'],
-    ...options,
+    ...sourceOptions,
     now: () => [1_700_000_000 + call, 0],
     intervalMs: () => 100,
     timers,
@@ -67,6 +81,24 @@ test('a poll yields a list of the selected pods only, with when and what the bod
   t.deepEqual(list.context, { ownPodListed: true, afterConnectFailure: false });
   t.deepEqual(list.diagnostics.malformed, []);
   t.is(lastAttemptMs, timers.now());
+});
+
+test('bodies in one reused buffer, overwritten by the next fetch, give the same observations', async (t) => {
+  const later = podAt(script('web-1', 'web'), '2026-01-01T00:00:03Z');
+  const answers = [
+    podListBody([selected, other]),
+    podListBody([later]),
+    '{"kind":"Status"',
+    podListBody([other, selected]),
+  ];
+  const uid = String((other.metadata as { uid: string }).uid);
+  const fresh = await run(answers, { podUid: uid });
+  const reused = await run(answers, { podUid: uid, reuse: true });
+  t.deepEqual(
+    fresh.seen.map((o) => (o.kind === 'list' ? o.pods.map((p) => p.name).join() : o.kind)),
+    ['web-0', 'web-1', 'failed', 'web-0'],
+  );
+  t.deepEqual(reused.seen, fresh.seen);
 });
 
 test('a failed fetch is a failed observation with the error kind and the count in a row', async (t) => {
