@@ -197,3 +197,97 @@ test('invalid UTF-8 inside strings is accepted, as decoding replaces it', (t) =>
   t.true(scanPodList(body, NO_TARGETS).ok);
   t.notThrows(() => JSON.parse(new TextDecoder().decode(body)));
 });
+
+// ------------------------------------------------------------- strings, read four bytes at a time
+
+/** `{"items":[{"k":"…"}]}` and `{"items":[{"…":1}]}` around `inner`, as bytes. */
+const inString = (inner: number[]) => [
+  new Uint8Array([...encode('{"items":[{"k":"'), ...inner, ...encode('"}]}')]),
+  new Uint8Array([...encode('{"items":[{"'), ...inner, ...encode('":1}]}')]),
+];
+
+test('a control character in a string is rejected wherever it falls in a word, in keys too', (t) => {
+  for (let length = 1; length <= 9; length++) {
+    for (let at = 0; at < length; at++) {
+      for (const control of [0x00, 0x01, 0x09, 0x0a, 0x1f]) {
+        const inner = Array.from({ length }, (_, k) => (k === at ? control : 0x61 + k));
+        for (const body of inString(inner)) {
+          t.deepEqual(scanPodList(body, NO_TARGETS), { ok: false, reason: 'syntax' });
+        }
+      }
+    }
+  }
+});
+
+test('a control character right after a backslash, or after an escape, is rejected', (t) => {
+  for (const inner of ['\\\u0001', 'a\\\u001f', '\\n\u0000', '\\u0041\u0001', '\\\\\u000a']) {
+    for (const body of inString([...encode(inner)])) {
+      t.deepEqual(scanPodList(body, NO_TARGETS), { ok: false, reason: 'syntax' });
+    }
+  }
+});
+
+test('bytes next to a quote or a backslash that look like them do not end a string', (t) => {
+  // `#` and `]` are one above `"` and `\`: a scan of a word borrowing from the byte before
+  // them would take them for one
+  const strings = ['#', '##', ']', '\\\\]', '\\"#', '!', ' #]', '#\\\\#', 'é#', '\u007f#'];
+  for (const s of strings) {
+    for (const tail of ['', '\n', ' \r\n\t']) {
+      for (const text of [
+        `{"items":[{"k":"${s}"}],"z":"${s}"}${tail}`,
+        `{"z":"${s}","items":[{"${s}":"${s}"}]}${tail}`,
+        `{"items":["${s}"]}${tail}`,
+      ]) {
+        const bytes = encode(text);
+        const result = scanPodList(bytes, { keys: [], values: [s] });
+        t.true(result.ok, text);
+        if (result.ok) {
+          t.deepEqual(
+            result.items.map((item) =>
+              JSON.parse(new TextDecoder().decode(bytes.subarray(item.start, item.end))),
+            ),
+            JSON.parse(text).items,
+          );
+        }
+      }
+    }
+  }
+});
+
+test('a body that ends in a string, or right after one, is rejected', (t) => {
+  for (const text of [
+    '{"items":[],"k":"',
+    '{"items":[],"k":"a',
+    '{"items":[],"k":"ab\\',
+    '{"items":[],"k":"ab\\"',
+    '{"items":[],"k":"ab\\u00',
+    '{"items":[],"k":"abcdefg',
+    '{"items":[],"k":"a"',
+    '{"items":[],"k":"abcdefgh"',
+    '{"items":[],"k"',
+    '{"items":["a"',
+  ]) {
+    t.deepEqual(scanPodList(encode(text), NO_TARGETS), { ok: false, reason: 'syntax' }, text);
+  }
+});
+
+test('a body inside a larger buffer: nothing past its end is read', (t) => {
+  const around = (text: string, after: string) => {
+    const bytes = encode(`${text}${after}`);
+    return bytes.subarray(0, bytes.length - encode(after).length);
+  };
+  // what follows in the buffer would close the string and the object
+  t.deepEqual(scanPodList(around('{"items":[],"k":"ab', '"}'), NO_TARGETS), {
+    ok: false,
+    reason: 'syntax',
+  });
+  t.deepEqual(scanPodList(around('{"items":["a', 'bcdefgh"]}'), NO_TARGETS), {
+    ok: false,
+    reason: 'syntax',
+  });
+  const valid = '{"items":[{"k":"v"}],"z":"#"}';
+  t.deepEqual(
+    scanPodList(around(valid, '"\\"x'), NO_TARGETS),
+    scanPodList(encode(valid), NO_TARGETS),
+  );
+});
