@@ -32,6 +32,12 @@ export interface SizeFigures {
   readonly latencyP99Ms: number;
   readonly latencies: number;
   readonly spansPerSecond: number;
+  /** Seconds from the agent's `started` log line to its first measured window. */
+  readonly startupSeconds: number;
+  /** Agent CPU from its process start to the end of the startup time (loading, JIT), ms. */
+  readonly startupCpuMs: number;
+  /** Polls the agent made in that time. */
+  readonly startupPolls: number;
 }
 
 export interface DerivedFigures {

@@ -23,6 +23,9 @@ const figures: SizeFigures = {
   latencyP99Ms: 420.4,
   latencies: 27,
   spansPerSecond: 2500,
+  startupSeconds: 20,
+  startupCpuMs: 900,
+  startupPolls: 21,
 };
 
 test('derive: ratios to the floor and the bytes each poller makes the kubelet serialise', (t) => {
