@@ -12,6 +12,12 @@ export interface BodyBufferOptions {
    * twice the largest of them). @default 8
    */
   readonly shrinkAfter?: number;
+  /**
+   * Largest body expected (the client's body limit): growth by doubling stops there, so a body
+   * near the limit does not hold twice the limit. A larger body still gets exactly its size.
+   * @default Infinity
+   */
+  readonly maxBytes?: number;
 }
 
 /**
@@ -21,6 +27,7 @@ export interface BodyBufferOptions {
 export class BodyBuffer {
   readonly #minBytes: number;
   readonly #shrinkAfter: number;
+  readonly #maxBytes: number;
   #bytes: Buffer | undefined;
   #length = 0;
   /** Bodies in a row, ending with the last one, that used under a quarter of the capacity. */
@@ -31,6 +38,7 @@ export class BodyBuffer {
   constructor(options: BodyBufferOptions = {}) {
     this.#minBytes = options.minBytes ?? 64 * 1024;
     this.#shrinkAfter = options.shrinkAfter ?? 8;
+    this.#maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
   }
 
   /** Bytes of the current body. */
@@ -72,7 +80,9 @@ export class BodyBuffer {
     const count = end - start;
     if (count <= 0) return;
     const needed = this.#length + count;
-    if (needed > this.capacity) this.#grow(Math.max(needed, 2 * this.capacity));
+    if (needed > this.capacity) {
+      this.#grow(Math.max(needed, Math.min(2 * this.capacity, this.#maxBytes)));
+    }
     // Checked above: the buffer exists and has room.
     source.copy(this.#bytes as Buffer, this.#length, start, end);
     this.#length = needed;

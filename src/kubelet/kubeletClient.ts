@@ -136,7 +136,7 @@ export class KubeletClient {
     this.#failure = { displayUrl: this.#displayUrl, access, redactor: this.#redactor };
     this.#connection = new KubeletConnection({
       url: this.#url,
-      body: new BodyBuffer(),
+      body: new BodyBuffer({ maxBytes: maxBodyBytes }),
       limits: { maxBodyBytes, maxErrorBodyBytes: ERROR_BODY_READ_BYTES },
       networkError: (error, responded) => networkError(this.#failure, error, responded),
     });
@@ -192,6 +192,7 @@ export class KubeletClient {
     let result = await this.#attempt(prepared, deadline.at, signal);
     if (result.unauthorized !== undefined) {
       const renewed = await this.#provider.renew(prepared, deadline);
+      if (this.#closed) throw new KubeletError('connection', 'kubelet client is closed');
       if (renewed !== undefined) result = await this.#attempt(renewed, deadline.at, signal);
     }
     if (result.unauthorized !== undefined) throw result.unauthorized;

@@ -27,6 +27,16 @@ test('grows as bytes are appended and keeps them in order', (t) => {
   t.is(body.view().toString('latin1'), text);
 });
 
+test('growth by doubling stops at maxBytes; a larger body still fits exactly', (t) => {
+  const body = new BodyBuffer({ minBytes: 4, maxBytes: 100 });
+  appendInPieces(body, 'y'.repeat(90), 30);
+  t.is(body.length, 90);
+  t.true(body.capacity <= 100, `capacity ${body.capacity}`);
+  appendInPieces(body, 'z'.repeat(20), 20);
+  t.is(body.capacity, 110, 'past the limit: exactly what is needed, not double');
+  t.is(body.view().toString('latin1'), `${'y'.repeat(90)}${'z'.repeat(20)}`);
+});
+
 test('reserve makes room once for an announced length', (t) => {
   const body = new BodyBuffer({ minBytes: 4 });
   body.reserve(1000);
