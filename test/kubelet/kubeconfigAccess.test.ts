@@ -15,7 +15,8 @@ import { type KubeletStandIn, startKubeletStandIn } from '../../sim/kubeletStand
 import { findKubeconfig, kubeconfigAccess } from '../../src/kubelet/kubeconfigAccess.js';
 import type { KubeletAccess } from '../../src/kubelet/kubeletAccess.js';
 import { KubeletClient } from '../../src/kubelet/kubeletClient.js';
-import { KubeletError, type KubeletErrorKind } from '../../src/kubelet/kubeletError.js';
+import type { KubeletError, KubeletErrorKind } from '../../src/kubelet/kubeletError.js';
+import { expectKubeletError as expectError } from '../support/kubeletErrors.js';
 
 const FIXTURE = readFileSync(
   new URL('../fixtures/kubelet/podlist-init-and-restart.json', import.meta.url),
@@ -133,20 +134,11 @@ function assertNoSecret(t: ExecutionContext, text: string): void {
   for (const secret of secrets) t.false(text.includes(secret), 'secret in an error');
 }
 
-async function expectKubeletError(
+const expectKubeletError = (
   t: ExecutionContext,
   promise: Promise<unknown>,
   kind: KubeletErrorKind,
-): Promise<KubeletError> {
-  const error = await t.throwsAsync(promise, { instanceOf: KubeletError });
-  if (error === undefined) throw new Error('unreachable: throwsAsync failed the test');
-  t.is(error.kind, kind, error.message);
-  assertNoSecret(t, error.message);
-  assertNoSecret(t, error.hint ?? '');
-  assertNoSecret(t, error.stack ?? '');
-  assertNoSecret(t, String(error.cause ?? ''));
-  return error;
-}
+): Promise<KubeletError> => expectError(t, promise, kind, secrets);
 
 async function expectLoadError(
   t: ExecutionContext,

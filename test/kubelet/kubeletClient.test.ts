@@ -16,6 +16,7 @@ import {
 import type { KubeletAccess, KubeletAccessMaterial } from '../../src/kubelet/kubeletAccess.js';
 import { KubeletClient, type KubeletClientOptions } from '../../src/kubelet/kubeletClient.js';
 import { KubeletError, type KubeletErrorKind } from '../../src/kubelet/kubeletError.js';
+import { expectKubeletError as expectError } from '../support/kubeletErrors.js';
 
 const FIXTURE = readFileSync(
   new URL('../fixtures/kubelet/podlist-init-and-restart.json', import.meta.url),
@@ -90,23 +91,12 @@ async function setup(
   return { standIn, client, tokenFile, caFile };
 }
 
-/** Asserts a KubeletError of `kind` whose message, hint and cause carry no token. */
-async function expectKubeletError(
+/** Asserts a KubeletError of `kind` whose message, hint, cause and stack carry no token. */
+const expectKubeletError = (
   t: ExecutionContext,
   promise: Promise<unknown>,
   kind: KubeletErrorKind,
-): Promise<KubeletError> {
-  const error = await t.throwsAsync(promise, { instanceOf: KubeletError });
-  if (error === undefined) throw new Error('unreachable: throwsAsync failed the test');
-  t.is(error.kind, kind, error.message);
-  for (const token of tokens) {
-    t.false(error.message.includes(token), 'token in message');
-    t.false((error.hint ?? '').includes(token), 'token in hint');
-    t.false(String(error.cause ?? '').includes(token), 'token in cause');
-    t.false((error.stack ?? '').includes(token), 'token in stack');
-  }
-  return error;
-}
+): Promise<KubeletError> => expectError(t, promise, kind, tokens);
 
 async function closedPort(): Promise<number> {
   const server = createNetServer();

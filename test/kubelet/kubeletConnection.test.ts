@@ -13,6 +13,7 @@ import {
 import { KubeletError, type KubeletErrorKind } from '../../src/kubelet/kubeletError.js';
 import { networkError } from '../../src/kubelet/kubeletFailure.js';
 import { Redactor } from '../../src/kubelet/redaction.js';
+import { expectKubeletError } from '../support/kubeletErrors.js';
 
 const servers: Server[] = [];
 const standIns: KubeletStandIn[] = [];
@@ -90,16 +91,8 @@ function get(connection: KubeletConnection, url: URL, setting = PLAIN): Promise<
   return connection.request(head, setting).then((response) => response.body.toString('utf8'));
 }
 
-async function expectKind(
-  t: ExecutionContext,
-  promise: Promise<unknown>,
-  kind: KubeletErrorKind,
-): Promise<KubeletError> {
-  const error = await t.throwsAsync(promise, { instanceOf: KubeletError });
-  if (error === undefined) throw new Error('unreachable: throwsAsync failed the test');
-  t.is(error.kind, kind, error.message);
-  return error;
-}
+const expectKind = (t: ExecutionContext, promise: Promise<unknown>, kind: KubeletErrorKind) =>
+  expectKubeletError(t, promise, kind);
 
 /** Resolves once the server has seen `count` sockets closed. */
 async function closedAtServer(seen: Seen, count: number): Promise<void> {
