@@ -5,7 +5,7 @@
  * after {@link IDLE_TIMEOUT_MS} unused. One request at a time.
  */
 import { isIP, connect as netConnect, type OnReadOpts, type Socket } from 'node:net';
-import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
+import { type ConnectionOptions, checkServerIdentity, connect as tlsConnect } from 'node:tls';
 import type { BodyBuffer } from './bodyBuffer.js';
 import {
   type HttpResponse,
@@ -135,8 +135,12 @@ export class KubeletConnection {
       socket = netConnect({ host, port, onread });
     } else {
       // SNI only for a name, as Node's https agent does; the certificate is verified against the
-      // servername, else the host (IP addresses included) by the default checkServerIdentity.
-      const servername = tls.servername ?? (isIP(host) === 0 ? host : undefined);
+      // servername, else the host (IP addresses included) by the default checkServerIdentity. A
+      // servername that is an IP address (kubeconfig `tls-server-name`) is verified, not sent.
+      const named = tls.servername ?? host;
+      const servername = isIP(named) === 0 ? named : undefined;
+      const verifyIp =
+        tls.servername !== undefined && servername === undefined ? tls.servername : undefined;
       // tls.connect takes `onread` as net.connect does (Node's types omit it).
       const options: ConnectionOptions & { onread: OnReadOpts } = {
         host,
@@ -144,6 +148,9 @@ export class KubeletConnection {
         onread,
         rejectUnauthorized: tls.rejectUnauthorized,
         ...(servername === undefined ? {} : { servername }),
+        ...(verifyIp === undefined
+          ? {}
+          : { checkServerIdentity: (_host: string, cert) => checkServerIdentity(verifyIp, cert) }),
         ...(tls.ca === undefined ? {} : { ca: tls.ca }),
         ...(tls.cert === undefined ? {} : { cert: tls.cert }),
         ...(tls.key === undefined ? {} : { key: tls.key }),

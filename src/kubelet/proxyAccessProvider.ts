@@ -20,6 +20,19 @@ import { KubeletError } from './kubeletError.js';
 import { accessTlsHint } from './kubeletFailure.js';
 import { describe, type Redactor } from './redaction.js';
 
+/** Headers that frame the request or its connection: the client's own, never an access's. */
+const CLIENT_OWNED = new Set([
+  'host',
+  'connection',
+  'content-length',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'keep-alive',
+  'expect',
+]);
+
 export class ProxyAccessProvider implements KubeletAccessProvider {
   readonly proxied: KubeletAccess;
   readonly #secure: boolean;
@@ -66,6 +79,12 @@ export class ProxyAccessProvider implements KubeletAccessProvider {
         );
       }
       const lower = name.toLowerCase();
+      if (CLIENT_OWNED.has(lower)) {
+        throw new KubeletError(
+          'token',
+          `credentials from ${access.description} set the header ${name}, which the kubelet client sets itself`,
+        );
+      }
       if (lower === 'authorization' || lower === 'proxy-authorization') {
         // `Bearer <token>`, `Basic <base64>`: the part after the scheme is the secret.
         const credential = value.trim().replace(/^[A-Za-z-]+\s+/, '');

@@ -659,6 +659,14 @@ test('with access, prepare() failures become token/ca/timeout errors without the
     'token',
   );
   t.regex(header.message, /not allowed in an HTTP header/);
+  for (const name of ['Host', 'transfer-encoding', 'Connection']) {
+    const framing = await expectKubeletError(
+      t,
+      failing(async () => ({ ca: standIn.caPem, headers: { [name]: 'x' } })).fetchPods(),
+      'token',
+    );
+    t.regex(framing.message, new RegExp(`set the header ${name}, which the kubelet client sets`));
+  }
   const hanging = newClient({
     baseUrl: standIn.url,
     timeoutMs: 200,

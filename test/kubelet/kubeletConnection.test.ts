@@ -326,6 +326,8 @@ test('TLS: SNI names a host name, never an IP address, unless a servername is gi
     ['[::1]', undefined],
     ['localhost', undefined],
     ['127.0.0.1', 'alias.test'],
+    // a servername that is an IP address is verified against, never sent
+    ['localhost', '127.0.0.1'],
   ] as const) {
     const url = new URL(`https://${host}:${port}/pods`);
     const setting = {
@@ -334,5 +336,12 @@ test('TLS: SNI names a host name, never an IP address, unless a servername is gi
     };
     t.is(await get(connect(url), url, setting), 'hi', host);
   }
-  t.deepEqual(names, [false, false, 'localhost', 'alias.test']);
+  t.deepEqual(names, [false, false, 'localhost', 'alias.test', false]);
+  const url = new URL(`https://localhost:${port}/pods`);
+  const lacking = await expectKind(
+    t,
+    get(connect(url), url, { signature: 's', tls: { ...tls, servername: '10.9.9.9' } }),
+    'tls',
+  );
+  t.regex(lacking.message, /10\.9\.9\.9/);
 });
