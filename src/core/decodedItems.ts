@@ -14,6 +14,7 @@
  */
 import type { MalformedPod } from './decodePodList.js';
 import type { KubeletPod } from './kubeletPod.js';
+import { equalsAt } from './scanTargets.js';
 
 /** What one item decoded to. */
 export type ItemOutcome =
@@ -48,7 +49,7 @@ export class DecodedItems {
     const entries = this.#byLength.get(end - start);
     if (entries === undefined) return undefined;
     for (const entry of entries) {
-      if (sameBytes(entry.bytes, body, start)) return entry.outcome;
+      if (equalsAt(body, start, end, entry.bytes)) return entry.outcome;
     }
     return undefined;
   }
@@ -67,7 +68,7 @@ export class DecodedItemsBuilder {
       this.#byLength.set(length, entries);
     }
     // Two identical items (a pod listed twice) need one entry.
-    for (const entry of entries) if (sameBytes(entry.bytes, body, start)) return;
+    for (const entry of entries) if (equalsAt(body, start, end, entry.bytes)) return;
     // A copy (`new Uint8Array(view)`), never a view: `Buffer#slice` would share the bytes.
     entries.push({ bytes: new Uint8Array(body.subarray(start, end)), outcome });
   }
@@ -75,11 +76,4 @@ export class DecodedItemsBuilder {
   build(): DecodedItems {
     return new DecodedItems(this.#byLength);
   }
-}
-
-/** Whether `body[start, start + bytes.length)` equals `bytes`. */
-function sameBytes(bytes: Uint8Array, body: Uint8Array, start: number): boolean {
-  const n = bytes.length;
-  for (let k = 0; k < n; k++) if (bytes[k] !== body[start + k]) return false;
-  return true;
 }

@@ -178,31 +178,59 @@ export class HttpResponseParser {
     return response;
   }
 
-  /** Copies head bytes until the end of the head; returns where the head ended in `data`. */
+  /**
+   * Keeps head bytes until the empty line that ends the head; returns where the head ended in
+   * `data`. Only head bytes are copied: the body bytes of the same read are left where they are.
+   */
   #readHead(data: Buffer, start: number, end: number): number {
     const room = this.#options.maxHeaderBytes - this.#headBytes;
-    const take = Math.min(end - start, room);
-    const before = this.#headLength;
-    if (before + take > this.#head.length) {
-      const next = Buffer.allocUnsafe(Math.min(this.#options.maxHeaderBytes, 2 * (before + take)));
-      this.#head.copy(next, 0, 0, before);
-      this.#head = next;
+    const read = data.subarray(start, start + Math.min(end - start, room));
+    // Bytes of this read up to the end of the head: across the seam with the kept part, or within.
+    let used = this.#seamEnd(read);
+    if (used === -1) {
+      const found = read.indexOf(HEAD_END);
+      if (found !== -1) used = found + HEAD_END.length;
     }
-    data.copy(this.#head, before, start, start + take);
-    this.#headLength = before + take;
-    const found = this.#head.indexOf(HEAD_END, Math.max(0, before - 3));
-    if (found === -1 || found + 4 > this.#headLength) {
-      if (take === room) {
+    if (used === -1) {
+      if (read.length === room) {
         throw malformedResponse(`response head over ${this.#options.maxHeaderBytes} bytes`);
       }
-      this.#headBytes += take;
-      return start + take;
+      this.#keepHead(read);
+      this.#headBytes += read.length;
+      return start + read.length;
     }
-    const used = found + 4 - before;
+    this.#keepHead(read.subarray(0, used));
     this.#headBytes += used;
+    const length = this.#headLength - HEAD_END.length;
     this.#headLength = 0;
-    this.#onHead(this.#head.toString('latin1', 0, found));
+    this.#onHead(this.#head.toString('latin1', 0, length));
     return start + used;
+  }
+
+  /** Bytes of `read` that end the head when its `\r\n\r\n` began in the kept part, or -1. */
+  #seamEnd(read: Buffer): number {
+    const kept = this.#headLength;
+    for (let k = Math.min(3, kept); k >= 1; k--) {
+      if (this.#head.compare(HEAD_END, 0, k, kept - k, kept) !== 0) continue;
+      const rest = HEAD_END.length - k;
+      if (read.length >= rest && read.compare(HEAD_END, k, HEAD_END.length, 0, rest) === 0) {
+        return rest;
+      }
+    }
+    return -1;
+  }
+
+  /** Appends head bytes to the kept head. */
+  #keepHead(bytes: Buffer): void {
+    const length = this.#headLength;
+    if (length + bytes.length > this.#head.length) {
+      const size = Math.min(this.#options.maxHeaderBytes, 2 * (length + bytes.length));
+      const next = Buffer.allocUnsafe(Math.max(size, length + bytes.length));
+      this.#head.copy(next, 0, 0, length);
+      this.#head = next;
+    }
+    bytes.copy(this.#head, length);
+    this.#headLength = length + bytes.length;
   }
 
   #onHead(text: string): void {

@@ -47,19 +47,14 @@ export interface RequestDeadline {
   readonly timeoutMs: number;
 }
 
-/** TLS material of the connection (as `tls.connect` takes it). */
-export interface ConnectionTls {
-  /** PEM CA bundle that verifies the server (default: Node's root CAs). */
-  readonly ca?: string | Buffer;
-  /** PEM client certificate (chain), with `key`. */
-  readonly cert?: string | Buffer;
-  /** PEM private key of `cert`. */
-  readonly key?: string | Buffer;
+/**
+ * TLS material of the connection (as `tls.connect` takes it): an access's material, with
+ * `rejectUnauthorized` decided.
+ */
+export type ConnectionTls = Pick<KubeletAccessMaterial, 'ca' | 'cert' | 'key' | 'servername'> & {
   /** `false`: the server certificate is not verified. */
   readonly rejectUnauthorized: boolean;
-  /** Name sent in SNI and verified in the certificate instead of the URL's host. */
-  readonly servername?: string;
-}
+};
 
 /** How a request reaches the server: over TLS or not, and the signature of the TLS material. */
 export interface ConnectionSetting {
